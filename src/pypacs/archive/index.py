@@ -1,0 +1,235 @@
+"""The index: Patient/Study/Series/Instance tables, the database engines, and schema migration.
+
+Same schema on SQLite (WAL) and PostgreSQL; created and migrated with Alembic. No DICOM parsing here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+)
+from sqlalchemy.engine import make_url
+
+from pypacs.dicom.levels import Level
+
+log = logging.getLogger(__name__)
+
+metadata = MetaData()
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _text(name: str) -> Column:
+    return Column(name, Text, nullable=False, server_default="")
+
+
+def _count(name: str) -> Column:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+patient = Table(
+    "patient",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    _text("patient_id"),
+    _text("issuer_of_patient_id"),
+    _text("patient_name"),
+    _text("patient_name_search"),
+    _text("patient_birth_date"),
+    _text("patient_birth_time"),
+    _text("patient_sex"),
+    _count("num_studies"),
+    _count("num_series"),
+    _count("num_instances"),
+    _text("attributes"),
+    _created(),
+    UniqueConstraint("patient_id", "issuer_of_patient_id", name="uq_patient_identity"),
+    Index("ix_patient_name_search", "patient_name_search"),
+    Index("ix_patient_birth_date", "patient_birth_date"),
+)
+
+study = Table(
+    "study",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("patient_fk", Integer, ForeignKey("patient.pk", ondelete="CASCADE"), nullable=False),
+    Column("study_instance_uid", String(64), nullable=False, unique=True),
+    _text("study_date"),
+    _text("study_time"),
+    _text("accession_number"),
+    _text("study_id"),
+    _text("referring_physician_name"),
+    _text("referring_physician_name_search"),
+    _text("study_description"),
+    _text("modalities_in_study"),
+    _text("specific_character_set"),
+    _count("num_series"),
+    _count("num_instances"),
+    _text("attributes"),
+    _created(),
+    Index("ix_study_patient", "patient_fk"),
+    Index("ix_study_date_time", "study_date", "study_time"),
+    Index("ix_study_accession", "accession_number"),
+    Index("ix_study_created", "created_at"),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("study_fk", Integer, ForeignKey("study.pk", ondelete="CASCADE"), nullable=False),
+    Column("series_instance_uid", String(64), nullable=False, unique=True),
+    _text("modality"),
+    Column("series_number", Integer),
+    _text("series_description"),
+    _text("series_date"),
+    _text("series_time"),
+    _text("body_part_examined"),
+    _text("pps_start_date"),
+    _text("pps_start_time"),
+    _text("station_name"),
+    _text("institution_name"),
+    _count("num_instances"),
+    _text("attributes"),
+    _created(),
+    Index("ix_series_study", "study_fk", "series_number"),
+    Index("ix_series_modality_study", "modality", "study_fk"),
+)
+
+instance = Table(
+    "instance",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("series_fk", Integer, ForeignKey("series.pk", ondelete="CASCADE"), nullable=False),
+    Column("study_fk", Integer, ForeignKey("study.pk", ondelete="CASCADE"), nullable=False),
+    Column("sop_instance_uid", String(64), nullable=False, unique=True),
+    Column("sop_class_uid", String(64), nullable=False),
+    Column("instance_number", Integer),
+    _text("content_date"),
+    _text("content_time"),
+    Column("acquisition_number", Integer),
+    Column("rows", Integer),
+    Column("columns", Integer),
+    Column("number_of_frames", Integer),
+    Column("transfer_syntax_uid", String(64), nullable=False),
+    _text("specific_character_set"),
+    Column("blob_key", String(64), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    _text("source_ae"),
+    _created(),
+    Index("ix_instance_series", "series_fk", "instance_number"),
+    Index("ix_instance_study_class", "study_fk", "sop_class_uid"),
+)
+
+instance_metadata = Table(
+    "instance_metadata",
+    metadata,
+    Column("instance_fk", Integer, ForeignKey("instance.pk", ondelete="CASCADE"), primary_key=True),
+    Column("json", Text, nullable=False),
+)
+
+sequence_value = Table(
+    "sequence_value",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("level", String(8), nullable=False),
+    Column("owner_fk", Integer, nullable=False),
+    Column("sequence", String(64), nullable=False),
+    Column("item", Integer, nullable=False),
+    Column("keyword", String(64), nullable=False),
+    _text("value"),
+    Index("ix_sequence_value_owner", "level", "owner_fk"),
+    Index("ix_sequence_value_match", "level", "sequence", "keyword", "value"),
+)
+
+LEVEL_TABLES: dict[Level, Table] = {
+    Level.PATIENT: patient,
+    Level.STUDY: study,
+    Level.SERIES: series,
+    Level.IMAGE: instance,
+}
+
+
+@dataclass(frozen=True)
+class Engines:
+    """A reader and a writer engine: on SQLite the writer takes the write lock when a transaction begins,
+    so concurrent writers queue instead of failing; on PostgreSQL both are the same engine."""
+
+    reader: Engine
+    writer: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.writer.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+
+def create_engines(url: str, *, fsync: bool = True) -> Engines:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        if parsed.drivername == "postgresql":
+            url = str(parsed.set(drivername="postgresql+psycopg"))
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return Engines(engine, engine)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return Engines(_sqlite_engine(url, "BEGIN", fsync), _sqlite_engine(url, "BEGIN IMMEDIATE", fsync))
+
+
+def _sqlite_engine(url: str, begin: str, fsync: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=8)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # transactions are begun by the hook below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={'FULL' if fsync else 'OFF'}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA case_sensitive_like=ON")  # DICOM text matching is case-sensitive
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+def migrate(engines: Engines) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engines.writer.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,272 @@
+"""The one way in: validate an object, write its blob durably, index it in one transaction, say what happened.
+
+Called by every adapter (DIMSE C-STORE, STOW-RS, `pypacs import`); knows nothing of protocols or statuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pypacs.archive.blobs import BlobStore, StagedBlob, blob_key_for
+from pypacs.archive.errors import Conflict, InvalidObject
+from pypacs.archive.index import (
+    Engines,
+    instance,
+    instance_metadata,
+    patient,
+    sequence_value,
+    series,
+    study,
+)
+from pypacs.archive.records import InstanceRecord, build_record
+from pypacs.config import DuplicatePolicy
+from pypacs.dicom.levels import Level
+from pypacs.dicom.part10 import InvalidPart10, read_object
+
+log = logging.getLogger(__name__)
+
+
+class StoreStatus(StrEnum):
+    STORED = "stored"  # new instance
+    DUPLICATE = "duplicate"  # same bytes already stored: nothing written
+    KEPT = "kept"  # different bytes, policy 'keep': the stored version stays
+    REPLACED = "replaced"  # different bytes, policy 'replace': the new version replaced the old
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    status: StoreStatus
+    sop_class_uid: str
+    sop_instance_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    size: int
+
+    @property
+    def message(self) -> str:
+        return {
+            StoreStatus.STORED: "stored",
+            StoreStatus.DUPLICATE: "already stored (identical)",
+            StoreStatus.KEPT: "already stored with different content; kept the stored version",
+            StoreStatus.REPLACED: "replaced the stored version",
+        }[self.status]
+
+
+@dataclass(frozen=True)
+class _Existing:
+    pk: int
+    digest: str
+    blob_key: str
+    series_uid: str
+
+
+def store_instance(
+    engines: Engines,
+    blobs: BlobStore,
+    data: bytes,
+    *,
+    policy: DuplicatePolicy = "keep",
+    source_ae: str = "",
+) -> StoreOutcome:
+    """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then."""
+    try:
+        ds, data = read_object(data)
+        record = build_record(ds)
+    except InvalidPart10 as exc:
+        raise InvalidObject(str(exc)) from exc
+    except Exception as exc:  # a value pydicom cannot convert, deep in the dataset
+        raise InvalidObject(f"cannot read the object's attributes: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    columns = record.levels[Level.IMAGE].columns
+    columns.update(
+        transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
+        size=len(data),
+        digest=digest,
+        source_ae=source_ae,
+    )
+    outcome = lambda status: StoreOutcome(  # noqa: E731
+        status,
+        str(columns["sop_class_uid"]),
+        record.sop_instance_uid,
+        record.study_instance_uid,
+        record.series_instance_uid,
+        len(data),
+    )
+    with engines.reader.connect() as connection:
+        existing = _find_existing(connection, record.sop_instance_uid)
+    if existing is not None:
+        decided = _decide_for_existing(existing, record, digest, policy)
+        if decided is not None:
+            return outcome(decided)
+    for attempt in range(3):
+        staged = blobs.stage(blob_key_for(record.sop_instance_uid), data)
+        try:
+            with engines.writer.begin() as connection:
+                status, replaced_key = _write_index(connection, record, staged, policy)
+        except IntegrityError:
+            # Another writer stored the same patient/study/series/instance at the same moment: look again.
+            blobs.discard(staged)
+            if attempt == 2:
+                raise
+            log.debug("concurrent insert of %s, retrying", record.sop_instance_uid)
+            continue
+        except BaseException:
+            blobs.discard(staged)
+            raise
+        if status in (StoreStatus.DUPLICATE, StoreStatus.KEPT):
+            blobs.discard(staged)
+        else:
+            blobs.confirm(staged, replaced=replaced_key)
+        return outcome(status)
+    raise AssertionError("unreachable")
+
+
+def _find_existing(connection: Connection, sop_instance_uid: str) -> _Existing | None:
+    row = connection.execute(
+        select(instance.c.pk, instance.c.digest, instance.c.blob_key, series.c.series_instance_uid)
+        .join(series, series.c.pk == instance.c.series_fk)
+        .where(instance.c.sop_instance_uid == sop_instance_uid)
+    ).first()
+    return _Existing(*row) if row else None
+
+
+def _decide_for_existing(
+    existing: _Existing, record: InstanceRecord, digest: str, policy: DuplicatePolicy
+) -> StoreStatus | None:
+    """The outcome when the instance is stored already, or None when the new version must be written."""
+    if existing.digest == digest:
+        return StoreStatus.DUPLICATE
+    if policy == "keep":
+        return StoreStatus.KEPT
+    if policy == "reject":
+        raise Conflict(f"SOP Instance {record.sop_instance_uid} is already stored with different content")
+    if existing.series_uid != record.series_instance_uid:
+        raise Conflict(
+            f"SOP Instance {record.sop_instance_uid} is stored in series {existing.series_uid}; "
+            f"a replacement cannot move it to series {record.series_instance_uid}"
+        )
+    return None
+
+
+def _write_index(
+    connection: Connection, record: InstanceRecord, staged: StagedBlob, policy: DuplicatePolicy
+) -> tuple[StoreStatus, str | None]:
+    existing = _find_existing(connection, record.sop_instance_uid)
+    if existing is not None:
+        decided = _decide_for_existing(existing, record, record.levels[Level.IMAGE].columns["digest"], policy)
+        if decided is not None:
+            return decided, None
+        _replace_instance(connection, existing, record, staged)
+        return StoreStatus.REPLACED, existing.blob_key
+    patient_pk = _patient(connection, record)
+    study_pk = _study(connection, record, patient_pk)
+    series_pk = _series(connection, record, study_pk, patient_pk)
+    columns = dict(record.levels[Level.IMAGE].columns, blob_key=staged.key, series_fk=series_pk, study_fk=study_pk)
+    instance_pk = _insert(connection, instance, columns)
+    connection.execute(instance_metadata.insert().values(instance_fk=instance_pk, json=record.metadata_json))
+    _add_sequence_values(connection, record, Level.IMAGE, instance_pk)
+    for table, pk in ((series, series_pk), (study, study_pk), (patient, patient_pk)):
+        connection.execute(update(table).where(table.c.pk == pk).values(num_instances=table.c.num_instances + 1))
+    return StoreStatus.STORED, None
+
+
+def _replace_instance(connection: Connection, existing: _Existing, record: InstanceRecord, staged: StagedBlob) -> None:
+    columns = dict(record.levels[Level.IMAGE].columns, blob_key=staged.key)
+    connection.execute(update(instance).where(instance.c.pk == existing.pk).values(**columns))
+    connection.execute(
+        update(instance_metadata)
+        .where(instance_metadata.c.instance_fk == existing.pk)
+        .values(json=record.metadata_json)
+    )
+    connection.execute(
+        sequence_value.delete().where(
+            sequence_value.c.level == Level.IMAGE.value, sequence_value.c.owner_fk == existing.pk
+        )
+    )
+    _add_sequence_values(connection, record, Level.IMAGE, existing.pk)
+
+
+def _patient(connection: Connection, record: InstanceRecord) -> int:
+    level = record.levels[Level.PATIENT]
+    identity = (patient.c.patient_id == level.columns["patient_id"]) & (
+        patient.c.issuer_of_patient_id == level.columns["issuer_of_patient_id"]
+    )
+    pk = connection.execute(select(patient.c.pk).where(identity)).scalar()
+    if pk is None:
+        pk = _insert(connection, patient, dict(level.columns, attributes=level.attributes_json))
+        _add_sequence_values(connection, record, Level.PATIENT, pk)
+    return int(pk)
+
+
+def _study(connection: Connection, record: InstanceRecord, patient_pk: int) -> int:
+    level = record.levels[Level.STUDY]
+    row = connection.execute(
+        select(study.c.pk, study.c.patient_fk).where(study.c.study_instance_uid == record.study_instance_uid)
+    ).first()
+    if row is not None:
+        if row.patient_fk != patient_pk:
+            owner = connection.execute(select(patient.c.patient_id).where(patient.c.pk == row.patient_fk)).scalar()
+            given = record.levels[Level.PATIENT].columns["patient_id"]
+            raise Conflict(
+                f"study {record.study_instance_uid} is stored for patient ID {owner!r}; "
+                f"this object names patient ID {given!r}"
+            )
+        return int(row.pk)
+    pk = _insert(connection, study, dict(level.columns, patient_fk=patient_pk, attributes=level.attributes_json))
+    _add_sequence_values(connection, record, Level.STUDY, pk)
+    connection.execute(update(patient).where(patient.c.pk == patient_pk).values(num_studies=patient.c.num_studies + 1))
+    return pk
+
+
+def _series(connection: Connection, record: InstanceRecord, study_pk: int, patient_pk: int) -> int:
+    level = record.levels[Level.SERIES]
+    row = connection.execute(
+        select(series.c.pk, series.c.study_fk).where(series.c.series_instance_uid == record.series_instance_uid)
+    ).first()
+    if row is not None:
+        if row.study_fk != study_pk:
+            raise Conflict(
+                f"series {record.series_instance_uid} is stored in another study than {record.study_instance_uid}"
+            )
+        return int(row.pk)
+    pk = _insert(connection, series, dict(level.columns, study_fk=study_pk, attributes=level.attributes_json))
+    _add_sequence_values(connection, record, Level.SERIES, pk)
+    modality = level.columns["modality"]
+    modalities = connection.execute(select(study.c.modalities_in_study).where(study.c.pk == study_pk)).scalar() or ""
+    known = [m for m in modalities.split("\\") if m]
+    values: dict[str, Any] = {"num_series": study.c.num_series + 1}
+    if modality and modality not in known:
+        values["modalities_in_study"] = "\\".join(sorted([*known, modality]))
+    connection.execute(update(study).where(study.c.pk == study_pk).values(**values))
+    connection.execute(update(patient).where(patient.c.pk == patient_pk).values(num_series=patient.c.num_series + 1))
+    return pk
+
+
+def _insert(connection: Connection, table: Any, values: dict[str, Any]) -> int:
+    return int(connection.execute(table.insert().values(**values).returning(table.c.pk)).scalar_one())
+
+
+def _add_sequence_values(connection: Connection, record: InstanceRecord, level: Level, owner_pk: int) -> None:
+    rows = record.sequence_values.get(level) or []
+    if rows:
+        connection.execute(
+            sequence_value.insert(),
+            [
+                {
+                    "level": level.value,
+                    "owner_fk": owner_pk,
+                    "sequence": seq,
+                    "item": item,
+                    "keyword": kw,
+                    "value": v,
+                }
+                for seq, item, kw, v in rows
+            ],
+        )

@@ -1,0 +1,384 @@
+"""The one query model, shared by C-FIND and QIDO-RS: a level and an identifier in, matching entities out.
+
+Matching runs in SQL (built from dicom.matching); results stream as Datasets of the requested attributes only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select
+
+from pypacs.archive.errors import InvalidQuery
+from pypacs.archive.index import (
+    LEVEL_TABLES,
+    instance,
+    instance_metadata,
+    patient,
+    sequence_value,
+    series,
+    study,
+)
+from pypacs.dicom.levels import (
+    CONTROL_KEYWORDS,
+    INDEXED_SEQUENCES,
+    RETURN_ONLY_KEYWORDS,
+    UNIQUE_KEY,
+    Level,
+    Root,
+    ValueKind,
+    indexed_attribute,
+    owning_level,
+    value_kind,
+)
+from pypacs.dicom.matching import (
+    AnyOf,
+    InvalidKey,
+    Match,
+    Range,
+    SequenceMatch,
+    SingleValue,
+    UidList,
+    Universal,
+    Wildcard,
+    parse_element,
+    person_name_search_text,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+RESULT_CHARACTER_SET = "ISO_IR 192"
+
+
+@dataclass
+class QueryRequest:
+    level: Level
+    identifier: Dataset
+    root: Root = Root.STUDY
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class QueryKey:
+    """One identifier element: what it matches and where its value comes from."""
+
+    tag: int
+    keyword: str
+    vr: str
+    level: Level
+    match: Match
+
+
+@dataclass
+class QueryPlan:
+    request: QueryRequest
+    keys: list[QueryKey]
+    filters: list[ColumnElement[bool]] = field(default_factory=list)
+
+    @property
+    def level(self) -> Level:
+        return self.request.level
+
+
+def plan_query(request: QueryRequest) -> QueryPlan:
+    """Parse and check the identifier against the level and information model; build the SQL filters."""
+    level = request.level
+    if not request.root.allows(level):
+        raise InvalidQuery(f"query level {level} is not part of the {request.root.value} root information model")
+    if request.limit is not None and request.limit < 0 or request.offset < 0:
+        raise InvalidQuery("limit and offset must not be negative")
+    keys: list[QueryKey] = []
+    seen: set[int] = set()
+    for element in request.identifier:
+        key = _query_key(element, level)
+        if key is not None:
+            keys.append(key)
+            seen.add(key.tag)
+    unique = Dataset()
+    unique_keyword = UNIQUE_KEY[level]
+    setattr(unique, unique_keyword, "")
+    unique_tag = unique[unique_keyword].tag
+    if unique_tag not in seen:
+        keys.append(QueryKey(unique_tag, unique_keyword, dictionary_VR(unique_tag), level, Universal()))
+    plan = QueryPlan(request, keys)
+    for key in keys:
+        clause = _filter_for(key)
+        if clause is not None:
+            plan.filters.append(clause)
+    return plan
+
+
+def _query_key(element: DataElement, level: Level) -> QueryKey | None:
+    if element.tag.element == 0 or element.tag.group in (0x0002, 0x0000):
+        return None  # group lengths and meta/command elements are not keys
+    keyword = element.keyword or keyword_for_tag(element.tag) or ""
+    if keyword in CONTROL_KEYWORDS:
+        return None
+    if element.tag.is_private:
+        return QueryKey(int(element.tag), keyword, element.VR, Level.IMAGE, Universal())
+    if keyword in RETURN_ONLY_KEYWORDS:
+        return QueryKey(int(element.tag), keyword, element.VR, level, Universal())
+    try:
+        match = parse_element(element, keyword)
+    except InvalidKey as exc:
+        raise InvalidQuery(str(exc)) from exc
+    owner = owning_level(keyword) or Level.IMAGE
+    if owner.depth > level.depth:
+        if not isinstance(match, Universal) and not (isinstance(match, SequenceMatch) and match.is_universal):
+            raise InvalidQuery(f"{keyword} is a {owner}-level key and cannot be matched in a {level}-level query")
+        owner = level  # asked for but not matchable at this level: returned empty
+    return QueryKey(int(element.tag), keyword, element.VR, owner, match)
+
+
+# -- SQL filters --------------------------------------------------------------------------------------------
+
+
+def _filter_for(key: QueryKey) -> ColumnElement[bool] | None:
+    match = key.match
+    if isinstance(match, Universal):
+        return None
+    if isinstance(match, SequenceMatch):
+        return _sequence_filter(key.keyword, key.level, match)
+    if key.keyword == "ModalitiesInStudy":
+        inner = _value_filter(series.c.modality, match, ValueKind.TEXT)
+        return study.c.pk.in_(select(series.c.study_fk).where(inner)) if inner is not None else None
+    if key.keyword == "SOPClassesInStudy":
+        inner = _value_filter(instance.c.sop_class_uid, match, ValueKind.UID)
+        return study.c.pk.in_(select(instance.c.study_fk).where(inner)) if inner is not None else None
+    attribute = indexed_attribute(key.keyword)
+    if attribute is None or attribute.level is not key.level:
+        log.debug("no index for %s: matched universally", key.keyword)
+        return None
+    table = LEVEL_TABLES[attribute.level]
+    column = table.c[attribute.column]
+    if attribute.kind is ValueKind.PERSON_NAME and f"{attribute.column}_search" in table.c:
+        column = table.c[f"{attribute.column}_search"]
+    return _value_filter(column, match, attribute.kind)
+
+
+def _value_filter(column: Any, match: Match, kind: ValueKind) -> ColumnElement[bool] | None:
+    if isinstance(match, Universal):
+        return None
+    if isinstance(match, AnyOf):
+        parts = [_value_filter(column, alternative, kind) for alternative in match.alternatives]
+        if any(part is None for part in parts):
+            return None
+        return or_(*[part for part in parts if part is not None])
+    if isinstance(match, UidList):
+        return column.in_(match.uids)
+    if isinstance(match, Range):
+        bounds = [column != ""]
+        if match.low is not None:
+            bounds.append(column >= match.low)
+        if match.high is not None:
+            bounds.append(column <= match.high)
+        return and_(*bounds)
+    if kind is ValueKind.PERSON_NAME:
+        return _person_name_filter(column, match)
+    if isinstance(match, Wildcard):
+        return column.like(_like_pattern(match.pattern), escape="\\")
+    if isinstance(match, SingleValue):
+        if kind is ValueKind.NUMBER:
+            return column == int(match.value)
+        return column == match.value
+    raise InvalidQuery(f"unsupported matching {match!r}")
+
+
+def _person_name_filter(column: Any, match: Match) -> ColumnElement[bool]:
+    """PN keys match case-insensitively against any component group ('=' framed search text)."""
+    value = match.pattern if isinstance(match, Wildcard) else match.value  # type: ignore[union-attr]
+    if "=" in value:  # the key names several groups: compare the whole name
+        text = person_name_search_text(value)
+        return column.like(_like_pattern(text), escape="\\") if isinstance(match, Wildcard) else column == text
+    group = value.rstrip("^ ").upper()
+    pattern = _like_pattern(group) if isinstance(match, Wildcard) else _escape_like(group)
+    return column.like(f"%={pattern}=%", escape="\\")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_pattern(pattern: str) -> str:
+    return _escape_like(pattern).replace("*", "%").replace("?", "_")
+
+
+def _sequence_filter(keyword: str, level: Level, match: SequenceMatch) -> ColumnElement[bool] | None:
+    indexed = INDEXED_SEQUENCES.get(level, {}).get(keyword)
+    if indexed is None:
+        log.debug("sequence %s is not indexed at %s level: matched universally", keyword, level)
+        return None
+    conditions = []
+    for item_keyword, item_match in match.keys:
+        if item_keyword not in indexed or isinstance(item_match, (Universal, SequenceMatch)):
+            continue
+        kind = value_kind(dictionary_VR(item_keyword))
+        alias = sequence_value.alias()
+        clause = _value_filter(alias.c.value, item_match, ValueKind.TEXT if kind is ValueKind.PERSON_NAME else kind)
+        if clause is None:
+            continue
+        conditions.append((alias, item_keyword, clause))
+    if not conditions:
+        return None
+    owner = LEVEL_TABLES[level].c.pk
+    first, first_keyword, first_clause = conditions[0]
+    where = [
+        first.c.level == level.value,
+        first.c.owner_fk == owner,
+        first.c.sequence == keyword,
+        first.c.keyword == first_keyword,
+        first_clause,
+    ]
+    for alias, item_keyword, clause in conditions[1:]:
+        where.append(
+            exists().where(
+                alias.c.level == level.value,
+                alias.c.owner_fk == first.c.owner_fk,
+                alias.c.sequence == keyword,
+                alias.c.item == first.c.item,
+                alias.c.keyword == item_keyword,
+                clause,
+            )
+        )
+    return exists().where(*where)
+
+
+# -- execution ----------------------------------------------------------------------------------------------
+
+_JOINS = {
+    Level.STUDY: (patient, study.c.patient_fk == patient.c.pk),
+    Level.SERIES: (study, series.c.study_fk == study.c.pk),
+    Level.IMAGE: (series, instance.c.series_fk == series.c.pk),
+}
+
+
+def _base_select(plan: QueryPlan, columns: list[Any]) -> Select[Any]:
+    level = plan.level
+    statement = select(*columns).select_from(LEVEL_TABLES[level])
+    current = level
+    while current is not Level.PATIENT:
+        table, on = _JOINS[current]
+        statement = statement.join(table, on)
+        current = _parent(current)
+    if level is Level.IMAGE:
+        statement = statement.join(instance_metadata, instance_metadata.c.instance_fk == instance.c.pk)
+    return statement.where(*plan.filters)
+
+
+def _parent(level: Level) -> Level:
+    return {Level.STUDY: Level.PATIENT, Level.SERIES: Level.STUDY, Level.IMAGE: Level.SERIES}[level]
+
+
+def count(engine: Engine, request: QueryRequest) -> int:
+    plan = plan_query(request)
+    statement = _base_select(plan, [func.count()])
+    with engine.connect() as connection:
+        return int(connection.execute(statement).scalar_one())
+
+
+def find(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[Dataset]:
+    """Plan the query now (so a bad identifier fails before anything is sent), then stream the results."""
+    plan = plan_query(request)
+    return _stream(engine, plan, retrieve_ae_title)
+
+
+def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[Dataset]:
+    level = plan.level
+    base = LEVEL_TABLES[level]
+    needed = {key.level for key in plan.keys}
+    columns: list[Any] = [base.c.pk.label("pk")]
+    for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
+        if candidate in needed and candidate.depth <= level.depth:
+            columns.append(LEVEL_TABLES[candidate].c.attributes.label(f"{candidate.value.lower()}_attributes"))
+    for joined in (Level.PATIENT, Level.STUDY, Level.SERIES):
+        if joined.depth <= level.depth:
+            table = LEVEL_TABLES[joined]
+            prefix = joined.value.lower()
+            columns.extend(c.label(f"{prefix}__{c.name}") for c in table.c if c.name.startswith(("num_", "modalities")))
+    if level is Level.IMAGE:
+        columns.append(instance_metadata.c.json.label("metadata"))
+    if level.depth >= Level.STUDY.depth:
+        columns.append(study.c.pk.label("study_pk"))
+    statement = _base_select(plan, columns).order_by(base.c.pk)
+    if plan.request.limit is not None:
+        statement = statement.limit(plan.request.limit)
+    if plan.request.offset:
+        statement = statement.offset(plan.request.offset)
+    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
+        for rows in result.partitions():
+            sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
+            for row in rows:
+                yield _result_dataset(plan, row._mapping, sop_classes, retrieve_ae_title)
+
+
+def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    statement = (
+        select(instance.c.study_fk, instance.c.sop_class_uid)
+        .where(instance.c.study_fk.in_(study_pks))
+        .group_by(instance.c.study_fk, instance.c.sop_class_uid)
+        .order_by(instance.c.study_fk, instance.c.sop_class_uid)
+    )
+    for study_pk, sop_class in connection.execute(statement):
+        found.setdefault(study_pk, []).append(sop_class)
+    return found
+
+
+_COUNTERS = {
+    "NumberOfPatientRelatedStudies": "patient__num_studies",
+    "NumberOfPatientRelatedSeries": "patient__num_series",
+    "NumberOfPatientRelatedInstances": "patient__num_instances",
+    "NumberOfStudyRelatedSeries": "study__num_series",
+    "NumberOfStudyRelatedInstances": "study__num_instances",
+    "NumberOfSeriesRelatedInstances": "series__num_instances",
+}
+
+
+def _result_dataset(plan: QueryPlan, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str) -> Dataset:
+    sources: dict[Level, dict[str, Any]] = {}
+    for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
+        text = row.get(f"{candidate.value.lower()}_attributes")
+        sources[candidate] = json.loads(text) if text else {}
+    if plan.level is Level.IMAGE:
+        sources[Level.IMAGE] = json.loads(row["metadata"])
+    document: dict[str, Any] = {}
+    for key in plan.keys:
+        tag = f"{key.tag:08X}"
+        value = _computed_value(key, row, sop_classes, retrieve_ae_title)
+        if value is None:
+            value = sources.get(key.level, {}).get(tag)
+            if value is None and key.level is not Level.IMAGE and plan.level is Level.IMAGE:
+                value = sources[Level.IMAGE].get(tag)
+        document[tag] = value if value is not None else {"vr": key.vr}
+    document["00080005"] = {"vr": "CS", "Value": [RESULT_CHARACTER_SET]}
+    return Dataset.from_json(document, bulk_data_uri_handler=lambda *_: b"")
+
+
+def _computed_value(
+    key: QueryKey, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str
+) -> dict[str, Any] | None:
+    keyword = key.keyword
+    if keyword in _COUNTERS and _COUNTERS[keyword] in row:
+        return {"vr": "IS", "Value": [int(row[_COUNTERS[keyword]])]}
+    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in row:
+        modalities = [m for m in row["study__modalities_in_study"].split("\\") if m]
+        return {"vr": "CS", "Value": modalities} if modalities else {"vr": "CS"}
+    if keyword == "SOPClassesInStudy" and "study_pk" in row:
+        classes = sop_classes.get(row["study_pk"], [])
+        return {"vr": "UI", "Value": classes} if classes else {"vr": "UI"}
+    if keyword == "RetrieveAETitle" and retrieve_ae_title:
+        return {"vr": "AE", "Value": [retrieve_ae_title]}
+    if keyword == "InstanceAvailability":
+        return {"vr": "CS", "Value": ["ONLINE"]}
+    return None

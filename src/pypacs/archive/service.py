@@ -1,0 +1,118 @@
+"""The Archive: one object holding the index engines and the blob store, opened once per process.
+
+Adapters (DIMSE, web, CLI) call its methods; it owns start-up recovery and never imports an adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from pydicom.dataset import Dataset
+from sqlalchemy import func, select
+
+from pypacs.archive import query as query_module
+from pypacs.archive.blobs import FileBlobStore
+from pypacs.archive.errors import NotFound
+from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
+from pypacs.archive.ingest import StoreOutcome, store_instance
+from pypacs.config import Settings
+from pypacs.dicom.levels import Level, Root
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArchiveCounts:
+    patients: int
+    studies: int
+    series: int
+    instances: int
+    bytes: int
+
+
+class Archive:
+    """The archive of one pypacs node: ingest, query, and access to stored objects."""
+
+    def __init__(self, settings: Settings, engines: Engines, blobs: FileBlobStore) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.blobs = blobs
+
+    @classmethod
+    def open(cls, settings: Settings) -> Archive:
+        """Open (creating or migrating if needed) the index and blob store, and recover from any crash."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engines = create_engines(settings.database_url, fsync=settings.fsync)
+        migrate(engines)
+        blobs = FileBlobStore(settings.data_dir, fsync=settings.fsync)
+        archive = cls(settings, engines, blobs)
+        recovered = blobs.recover(archive._has_blob)
+        if recovered:
+            log.warning("recovered %d interrupted write(s) from the last run", recovered)
+        return archive
+
+    def close(self) -> None:
+        self.engines.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------------------
+    def store(self, data: bytes, *, source_ae: str = "") -> StoreOutcome:
+        return store_instance(
+            self.engines, self.blobs, data, policy=self.settings.duplicate_policy, source_ae=source_ae
+        )
+
+    # -- query ----------------------------------------------------------------------------------------
+    def find(
+        self,
+        level: Level,
+        identifier: Dataset,
+        *,
+        root: Root = Root.STUDY,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[Dataset]:
+        """Entities at `level` matching the identifier, each as a Dataset of the requested attributes."""
+        request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
+        return query_module.find(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+
+    def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
+        request = query_module.QueryRequest(level, identifier, root=root)
+        return query_module.count(self.engines.reader, request)
+
+    # -- stored objects -------------------------------------------------------------------------------
+    def instance_blob_key(self, sop_instance_uid: str) -> str:
+        with self.engines.reader.connect() as connection:
+            key = connection.execute(
+                select(instance.c.blob_key).where(instance.c.sop_instance_uid == sop_instance_uid)
+            ).scalar()
+        if key is None:
+            raise NotFound(f"no instance with SOP Instance UID {sop_instance_uid}")
+        return str(key)
+
+    def open_instance(self, sop_instance_uid: str) -> BinaryIO:
+        return self.blobs.open(self.instance_blob_key(sop_instance_uid))
+
+    def read_instance(self, sop_instance_uid: str) -> bytes:
+        return self.blobs.read(self.instance_blob_key(sop_instance_uid))
+
+    def counts(self) -> ArchiveCounts:
+        with self.engines.reader.connect() as connection:
+            return ArchiveCounts(
+                patients=connection.execute(select(func.count()).select_from(patient)).scalar_one(),
+                studies=connection.execute(select(func.count()).select_from(study)).scalar_one(),
+                series=connection.execute(select(func.count()).select_from(series)).scalar_one(),
+                instances=connection.execute(select(func.count()).select_from(instance)).scalar_one(),
+                bytes=int(connection.execute(select(func.coalesce(func.sum(instance.c.size), 0))).scalar_one()),
+            )
+
+    def _has_blob(self, key: str) -> bool:
+        with self.engines.reader.connect() as connection:
+            return connection.execute(select(instance.c.pk).where(instance.c.blob_key == key)).first() is not None

@@ -1,0 +1,1 @@
+"""DICOM network edge (pynetdicom): the AE, its service handlers, and SCU operations."""

@@ -1,0 +1,1 @@
+"""HTTP edge (FastAPI): health, REST API, later DICOMweb and the viewer."""
