@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     remote_aes: list[RemoteAE] = Field(default_factory=list)
     known_callers_only: bool = False
+    max_pdu_size: int = Field(default=262144, ge=4096, le=16 * 1024 * 1024)
+    max_associations: int = Field(default=50, ge=1, le=1000)
+    acse_timeout: float = Field(default=30.0, gt=0)
+    dimse_timeout: float = Field(default=60.0, gt=0)
+    network_timeout: float = Field(default=60.0, gt=0)
     duplicate_policy: DuplicatePolicy = "keep"
     fsync: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -6,7 +6,9 @@ Same schema on SQLite (WAL) and PostgreSQL; created and migrated with Alembic. N
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -180,10 +182,16 @@ class Engines:
 
     reader: Engine
     writer: Engine
+    _sqlite_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def is_sqlite(self) -> bool:
         return self.writer.dialect.name == "sqlite"
+
+    def write_lock(self) -> AbstractContextManager[object]:
+        """Held around a write transaction: on SQLite, threads of this process queue here instead of in
+        SQLite's busy-wait loop (which sleeps in steps of up to 100 ms); PostgreSQL needs no lock."""
+        return self._sqlite_lock if self.is_sqlite else nullcontext()
 
     def dispose(self) -> None:
         self.reader.dispose()

@@ -108,7 +108,7 @@ def store_instance(
     for attempt in range(3):
         staged = blobs.stage(blob_key_for(record.sop_instance_uid), data)
         try:
-            with engines.writer.begin() as connection:
+            with engines.write_lock(), engines.writer.begin() as connection:
                 status, replaced_key = _write_index(connection, record, staged, policy)
         except IntegrityError:
             # Another writer stored the same patient/study/series/instance at the same moment: look again.

@@ -121,10 +121,9 @@ def _sequence_values(ds: Dataset, level: Level) -> list[tuple[str, int, str, str
     for sequence_keyword, item_keywords in INDEXED_SEQUENCES[level].items():
         for item_number, item in enumerate(ds.get(sequence_keyword) or []):
             for keyword in item_keywords:
-                element = item.get(keyword)
-                if element is None:
+                if keyword not in item:
                     continue
-                for value in element_strings(element):
+                for value in element_strings(item[keyword]):
                     rows.append((sequence_keyword, item_number, keyword, value.strip(" ")))
     return rows
 

@@ -1,0 +1,38 @@
+# pypacs: `make run` starts a demo PACS, `make test` runs the whole suite (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+SHARED_CT ?= ../shared/data/ct-ge-tilt
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint bench system-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	@touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/pypacs serve --demo $(if $(wildcard $(SHARED_CT)),--demo-path $(SHARED_CT))
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+test: $(STAMP) system-deps
+	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m "not interop" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+bench: $(STAMP) system-deps
+	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/query.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info

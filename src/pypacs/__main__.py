@@ -1,0 +1,5 @@
+"""Run pypacs as `python -m pypacs`."""
+
+from pypacs.cli import app
+
+app(prog_name="pypacs")

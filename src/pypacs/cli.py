@@ -1,0 +1,321 @@
+"""The `pypacs` command: serve, import, ls, config show, synth.
+
+An adapter like DIMSE and HTTP: it turns options into Settings and archive calls, and results into tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydicom.dataset import Dataset
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from pypacs import __version__
+from pypacs.archive.errors import ArchiveError
+from pypacs.config import ConfigError, Settings, load_settings
+from pypacs.dicom.levels import Level
+
+app = typer.Typer(
+    help="pypacs: a PACS in Python. Store, index, search and serve DICOM images.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML configuration file (PYPACS_* variables override it).")
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Folder of the blob store and the SQLite index.")
+]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL of the index (default: SQLite in the data dir).")
+]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except ConfigError as error:
+        errors.print(f"pypacs: {error}", markup=False, highlight=False)
+        raise typer.Exit(2) from error
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=errors, show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+    logging.getLogger("pynetdicom").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+
+
+def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
+    from pypacs.archive.service import Archive
+
+    try:
+        return Archive.open(settings)
+    except Exception as error:
+        errors.print(f"pypacs: cannot open the archive at {settings.data_dir}: {error}", markup=False)
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+    ae_title: Annotated[str | None, typer.Option(help="Our AE title (1-16 characters, case-sensitive).")] = None,
+    dimse_port: Annotated[int | None, typer.Option(help="DICOM port to listen on.")] = None,
+    http_port: Annotated[int | None, typer.Option(help="HTTP port to listen on.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo studies when the archive is empty.")] = False,
+    demo_path: Annotated[
+        list[Path] | None, typer.Option(help="Also load the DICOM files in this folder as demo data (repeatable).")
+    ] = None,
+) -> None:
+    """Run the PACS: the DICOM listener (C-ECHO, C-STORE) and the HTTP server, until Ctrl-C."""
+    from pypacs.demo import load_demo_data
+    from pypacs.node import NodeAddresses
+    from pypacs.node import serve as run_node
+
+    settings = _settings(
+        config,
+        data_dir=data_dir,
+        database_url=database_url,
+        ae_title=ae_title,
+        dimse_port=dimse_port,
+        http_port=http_port,
+    )
+    _setup_logging(settings)
+    archive = _open_archive(settings)
+    try:
+        if demo:
+            with console.status("loading demo studies..."):
+                loaded = load_demo_data(archive, list(demo_path or []))
+            if loaded:
+                console.print(f"Loaded {loaded} demo instances.")
+
+        def ready(addresses: NodeAddresses) -> None:
+            counts = archive.counts()
+            console.print(
+                f"\npypacs {__version__} is running  (Ctrl-C to stop)\n"
+                f"  AE title     {addresses.ae_title}\n"
+                f"  DICOM        {addresses.dimse_host}:{addresses.dimse_port}\n"
+                f"  HTTP         {addresses.http_url}   (health: {addresses.http_url}/health, "
+                f"studies: {addresses.http_url}/api/studies)\n"
+                f"  Data         {settings.data_dir.resolve()}  "
+                f"({counts.studies} studies, {counts.instances} instances)\n",
+                markup=False,
+                highlight=False,
+            )
+
+        run_node(settings, archive, on_ready=ready)
+    except OSError as error:
+        errors.print(f"pypacs: {error}", markup=False)
+        raise typer.Exit(1) from error
+    finally:
+        archive.close()
+    console.print("pypacs stopped.")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders (searched recursively) and zip files.")],
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Store DICOM files in the archive through the same ingest path as the network services.
+
+    Exits with status 1 when any file was rejected (each is listed with its reason)."""
+    from pypacs.importing import count_items, iter_items
+
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
+    _setup_logging(settings)
+    archive = _open_archive(settings)
+    tally: Counter[str] = Counter()
+    rejected: list[tuple[str, str]] = []
+    stored_bytes = 0
+    started = time.perf_counter()
+    try:
+        total = count_items(paths)
+        columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+        with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
+            task = progress.add_task("import", total=total)
+            for item in iter_items(paths):
+                try:
+                    outcome = archive.store(item.read())
+                    tally[outcome.status.value] += 1
+                    stored_bytes += outcome.size
+                except (ArchiveError, OSError) as error:
+                    tally["rejected"] += 1
+                    rejected.append((item.name, str(error)))
+                progress.advance(task)
+    finally:
+        archive.close()
+    elapsed = time.perf_counter() - started
+    _print_import_summary(tally, rejected, stored_bytes, elapsed)
+    if rejected:
+        raise typer.Exit(1)
+
+
+def _print_import_summary(tally: Counter[str], rejected: list[tuple[str, str]], size: int, elapsed: float) -> None:
+    for name, reason in rejected[:100]:
+        errors.print(f"rejected {name}: {reason}", markup=False, highlight=False)
+    if len(rejected) > 100:
+        errors.print(f"... and {len(rejected) - 100} more rejected", markup=False)
+    accepted = sum(count for status, count in tally.items() if status != "rejected")
+    rate = accepted / elapsed if elapsed > 0 else 0.0
+    console.print(
+        f"stored {tally['stored']}, replaced {tally['replaced']}, duplicate {tally['duplicate'] + tally['kept']}, "
+        f"rejected {tally['rejected']}  ({size / 1e6:.1f} MB in {elapsed:.1f} s, {rate:.0f} files/s)",
+        markup=False,
+        highlight=False,
+    )
+
+
+_LS_COLUMNS: dict[Level, list[tuple[str, str]]] = {
+    Level.PATIENT: [
+        ("PatientID", "Patient ID"),
+        ("PatientName", "Name"),
+        ("PatientBirthDate", "Birth date"),
+        ("PatientSex", "Sex"),
+        ("NumberOfPatientRelatedStudies", "Studies"),
+        ("NumberOfPatientRelatedSeries", "Series"),
+        ("NumberOfPatientRelatedInstances", "Instances"),
+    ],
+    Level.STUDY: [
+        ("PatientName", "Patient"),
+        ("PatientID", "Patient ID"),
+        ("StudyDate", "Date"),
+        ("ModalitiesInStudy", "Modalities"),
+        ("StudyDescription", "Description"),
+        ("NumberOfStudyRelatedSeries", "Series"),
+        ("NumberOfStudyRelatedInstances", "Instances"),
+        ("StudyInstanceUID", "Study Instance UID"),
+    ],
+    Level.SERIES: [
+        ("StudyInstanceUID", "Study Instance UID"),
+        ("SeriesNumber", "#"),
+        ("Modality", "Modality"),
+        ("SeriesDescription", "Description"),
+        ("NumberOfSeriesRelatedInstances", "Instances"),
+        ("SeriesInstanceUID", "Series Instance UID"),
+    ],
+}
+
+
+@app.command("ls")
+def list_(
+    level: Annotated[str, typer.Argument(help="patients, studies or series.")] = "studies",
+    study: Annotated[str | None, typer.Option(help="Only the series of this Study Instance UID.")] = None,
+    patient_name: Annotated[str | None, typer.Option(help="Filter by patient name (wildcards * ?).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """List what the archive holds: patients, studies or series, with counts."""
+    levels = {"patients": Level.PATIENT, "studies": Level.STUDY, "series": Level.SERIES}
+    if level not in levels:
+        errors.print(f"pypacs: unknown level {level!r}; use one of: {', '.join(levels)}", markup=False)
+        raise typer.Exit(2)
+    query_level = levels[level]
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
+    _setup_logging(settings)
+    from pypacs.dicom.levels import Root
+
+    identifier = Dataset()
+    for keyword, _title in _LS_COLUMNS[query_level]:
+        setattr(identifier, keyword, "")
+    if patient_name and query_level is not Level.SERIES:
+        identifier.PatientName = patient_name
+    if study:
+        identifier.StudyInstanceUID = study
+    archive = _open_archive(settings)
+    try:
+        root = Root.PATIENT if query_level is Level.PATIENT else Root.STUDY
+        try:
+            rows = [
+                [_text(found.get(keyword)) for keyword, _ in _LS_COLUMNS[query_level]]
+                for found in archive.find(query_level, identifier, root=root)
+            ]
+        except ArchiveError as error:
+            errors.print(f"pypacs: {error}", markup=False)
+            raise typer.Exit(2) from error
+    finally:
+        archive.close()
+    if as_json:
+        keys = [keyword for keyword, _ in _LS_COLUMNS[query_level]]
+        console.print_json(json.dumps([dict(zip(keys, row, strict=True)) for row in rows]))
+        return
+    table = Table(title=f"{len(rows)} {level}")
+    for _keyword, title in _LS_COLUMNS[query_level]:
+        table.add_column(title, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(item) for item in value)
+    return str(value)
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+    """Print the effective configuration (defaults, file, environment and options merged) as JSON."""
+    settings = _settings(config, data_dir=data_dir)
+    console.print_json(settings.model_dump_json())
+
+
+@app.command()
+def synth(
+    output: Annotated[Path, typer.Argument(help="Folder to write the files into (created if missing).")],
+    studies: Annotated[int, typer.Option(min=1, help="How many studies (one patient each).")] = 1,
+    slices: Annotated[int, typer.Option(min=1, help="Slices per series.")] = 40,
+    matrix: Annotated[int, typer.Option(min=16, max=2048, help="Rows and columns of each slice.")] = 512,
+    modality: Annotated[str, typer.Option(help="CT or MR.")] = "CT",
+    seed: Annotated[int, typer.Option(help="Seed: the same seed makes the same UIDs and pixels.")] = 0,
+) -> None:
+    """Write synthetic studies (phantom CT or MR with correct geometry) as DICOM files, for tests and demos."""
+    from pypacs.synthetic import PatientInfo, SeriesSpec, make_study, write_datasets
+
+    modality = modality.upper()
+    if modality not in ("CT", "MR"):
+        errors.print("pypacs: --modality must be CT or MR", markup=False)
+        raise typer.Exit(2)
+    written = 0
+    for number in range(studies):
+        patient = PatientInfo(patient_id=f"SYN{seed:03d}{number:05d}", patient_name=f"SYNTHETIC^PATIENT{number}")
+        spec = SeriesSpec(modality=modality, slices=slices, rows=matrix, columns=matrix)
+        datasets = make_study([spec], patient=patient, seed=seed * 100003 + number)
+        written += len(write_datasets(datasets, output / f"study{number:05d}"))
+    console.print(f"wrote {written} files to {output}", markup=False, highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,77 @@
+"""One handler per DIMSE service, each converting the event to an archive call and the outcome to a status.
+
+Thin by rule: no SQL, no file paths, no pixel work here; domain errors become DICOM statuses with a comment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pynetdicom import evt
+from pynetdicom.events import Event
+
+from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, StorageFull
+from pypacs.archive.service import Archive
+
+log = logging.getLogger(__name__)
+
+SUCCESS = 0x0000
+OUT_OF_RESOURCES = 0xA700
+CANNOT_UNDERSTAND = 0xC000
+CONFLICT_WITH_STORED = 0xC001
+PROCESSING_FAILURE = 0x0110
+ERROR_COMMENT_LENGTH = 64  # Error Comment (0000,0902) is LO
+
+
+def status(code: int, comment: str = "") -> Dataset:
+    """A status dataset; the Error Comment is cut to the 64 characters its VR allows."""
+    result = Dataset()
+    result.Status = code
+    if comment:
+        text = comment.replace("\\", "/")
+        result.ErrorComment = text if len(text) <= ERROR_COMMENT_LENGTH else text[: ERROR_COMMENT_LENGTH - 3] + "..."
+    return result
+
+
+def status_for_error(error: Exception) -> Dataset:
+    if isinstance(error, InvalidObject):
+        return status(CANNOT_UNDERSTAND, str(error))
+    if isinstance(error, Conflict):
+        return status(CONFLICT_WITH_STORED, str(error))
+    if isinstance(error, StorageFull):
+        return status(OUT_OF_RESOURCES, str(error))
+    if isinstance(error, ArchiveError):
+        return status(PROCESSING_FAILURE, str(error))
+    return status(PROCESSING_FAILURE, f"internal error: {type(error).__name__}")
+
+
+def handle_echo(event: Event) -> int:
+    return SUCCESS
+
+
+def make_store_handler(archive: Archive) -> Callable[[Event], Dataset]:
+    def handle_store(event: Event) -> Dataset:
+        caller = event.assoc.requestor.ae_title
+        try:
+            data = event.encoded_dataset(include_meta=True)
+            outcome = archive.store(data, source_ae=caller)
+        except Exception as error:  # every failure is answered with a status; unexpected ones are logged fully
+            if not isinstance(error, ArchiveError):
+                log.exception("C-STORE from %s failed unexpectedly", caller)
+            else:
+                log.warning("C-STORE from %s refused: %s", caller, error)
+            return status_for_error(error)
+        log.debug("C-STORE from %s: %s %s", caller, outcome.sop_instance_uid, outcome.status)
+        return status(SUCCESS)
+
+    return handle_store
+
+
+def event_handlers(archive: Archive) -> list[tuple[Any, Callable[..., Any]]]:
+    return [
+        (evt.EVT_C_ECHO, handle_echo),
+        (evt.EVT_C_STORE, make_store_handler(archive)),
+    ]

@@ -1,0 +1,62 @@
+"""A running pypacs node: the archive, the DICOM listener and the HTTP server in one process.
+
+Starts them in order, serves until interrupted (Ctrl-C / SIGTERM), then stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import uvicorn
+
+from pypacs.archive.service import Archive
+from pypacs.config import Settings
+from pypacs.dimse.server import DimseServer, start_dimse
+from pypacs.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeAddresses:
+    ae_title: str
+    dimse_host: str
+    dimse_port: int
+    http_url: str
+
+
+def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresses], None] | None = None) -> None:
+    """Serve DIMSE and HTTP until interrupted; the archive is closed by the caller."""
+    dimse: DimseServer = start_dimse(settings, archive)
+    try:
+        config = uvicorn.Config(
+            create_app(archive),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level=settings.log_level.lower(),
+            access_log=settings.log_level == "DEBUG",
+        )
+        server = uvicorn.Server(config)
+        if on_ready is not None:
+            addresses = NodeAddresses(
+                settings.ae_title,
+                settings.dimse_host,
+                dimse.port,
+                f"http://{settings.http_host}:{settings.http_port}",
+            )
+            original_startup = server.startup
+
+            async def startup(sockets=None):  # type: ignore[no-untyped-def]
+                await original_startup(sockets)
+                if server.started:
+                    on_ready(addresses)
+
+            server.startup = startup  # type: ignore[method-assign]
+        server.run()
+        if not server.started:
+            raise OSError(f"HTTP server could not listen on {settings.http_host}:{settings.http_port}")
+    finally:
+        log.info("stopping the DICOM listener")
+        dimse.stop()
