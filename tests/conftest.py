@@ -97,6 +97,8 @@ def make_dataset(**attributes: Any) -> Dataset:
     ds.HighBit = 15
     ds.PixelRepresentation = 0
     ds.PixelData = bytes(range(32))
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     for keyword, value in attributes.items():
         if value is None:
             if keyword in ds:

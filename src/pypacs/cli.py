@@ -34,7 +34,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 250)
 errors = Console(stderr=True)
 
 ConfigOption = Annotated[
@@ -63,7 +63,9 @@ def _setup_logging(settings: Settings) -> None:
         handlers=[RichHandler(console=errors, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    logging.getLogger("pynetdicom").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
+    for noisy in ("pynetdicom", "alembic"):
+        logging.getLogger(noisy).setLevel(quiet)
 
 
 def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
@@ -90,7 +92,6 @@ def serve(
     ] = None,
 ) -> None:
     """Run the PACS: the DICOM listener (C-ECHO, C-STORE) and the HTTP server, until Ctrl-C."""
-    from pypacs.demo import load_demo_data
     from pypacs.node import NodeAddresses
     from pypacs.node import serve as run_node
 
@@ -106,6 +107,8 @@ def serve(
     archive = _open_archive(settings)
     try:
         if demo:
+            from pypacs.demo import load_demo_data
+
             with console.status("loading demo studies..."):
                 loaded = load_demo_data(archive, list(demo_path or []))
             if loaded:
@@ -126,6 +129,8 @@ def serve(
             )
 
         run_node(settings, archive, on_ready=ready)
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled after shutting down gracefully: a normal stop
     except OSError as error:
         errors.print(f"pypacs: {error}", markup=False)
         raise typer.Exit(1) from error

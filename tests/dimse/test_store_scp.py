@@ -1,0 +1,85 @@
+"""The DICOM listener against pynetdicom SCUs: C-ECHO, C-STORE statuses, association checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import BytesIO
+
+import pytest
+from pydicom import dcmread
+from pynetdicom import AE
+from pynetdicom.sop_class import CTImageStorage, Verification
+
+from pypacs.archive.service import Archive
+from pypacs.config import Settings
+from pypacs.dimse.server import DimseServer, start_dimse
+from tests.conftest import make_dataset
+
+
+@pytest.fixture
+def node(sqlite_settings: Settings) -> Iterator[tuple[Archive, DimseServer]]:
+    settings = sqlite_settings.model_copy(update={"dimse_port": 0})
+    with Archive.open(settings) as archive:
+        server = start_dimse(settings, archive)
+        try:
+            yield archive, server
+        finally:
+            server.stop()
+
+
+def associate(port: int, called: str = "PYPACS", calling: str = "TESTSCU"):  # type: ignore[no-untyped-def]
+    ae = AE(ae_title=calling)
+    ae.add_requested_context(Verification)
+    ae.add_requested_context(CTImageStorage)
+    return ae.associate("127.0.0.1", port, ae_title=called)
+
+
+def test_c_echo_succeeds(node):
+    _archive, server = node
+    assoc = associate(server.port)
+    assert assoc.is_established
+    assert assoc.send_c_echo().Status == 0x0000
+    assoc.release()
+
+
+def test_association_to_another_called_ae_title_is_rejected(node):
+    _archive, server = node
+    assoc = associate(server.port, called="NOTPYPACS")
+    assert assoc.is_rejected
+
+
+def test_c_store_success_means_the_object_is_stored_and_readable(node):
+    archive, server = node
+    ds = make_dataset(PatientName="Store^Test")
+    assoc = associate(server.port)
+    status = assoc.send_c_store(ds)
+    assoc.release()
+    assert status.Status == 0x0000
+    stored = dcmread(BytesIO(archive.read_instance(ds.SOPInstanceUID)))
+    assert str(stored.PatientName) == "Store^Test"
+    assert stored.file_meta.TransferSyntaxUID  # stored as a Part 10 file
+
+
+def test_c_store_of_an_object_without_study_uid_fails_with_an_error_comment(node):
+    archive, server = node
+    ds = make_dataset()
+    del ds.StudyInstanceUID
+    assoc = associate(server.port)
+    status = assoc.send_c_store(ds)
+    assoc.release()
+    assert status.Status == 0xC000
+    assert "StudyInstanceUID" in status.ErrorComment
+    assert archive.counts().instances == 0
+
+
+def test_c_store_conflicting_patient_fails_and_association_keeps_working(node):
+    archive, server = node
+    first = make_dataset(PatientID="A")
+    intruder = make_dataset(PatientID="B", StudyInstanceUID=first.StudyInstanceUID)
+    assoc = associate(server.port)
+    assert assoc.send_c_store(first).Status == 0x0000
+    refused = assoc.send_c_store(intruder)
+    assert refused.Status == 0xC001 and len(refused.ErrorComment) <= 64
+    assert assoc.send_c_store(make_dataset()).Status == 0x0000
+    assoc.release()
+    assert archive.counts().instances == 2
