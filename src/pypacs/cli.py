@@ -48,11 +48,16 @@ DatabaseOption = Annotated[
 ]
 
 
+def say(message: str) -> None:
+    """A message for the operator on stderr: plain text, one line, never wrapped."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _settings(config: Path | None, **overrides: Any) -> Settings:
     try:
         return load_settings(config, **overrides)
     except ConfigError as error:
-        errors.print(f"pypacs: {error}", markup=False, highlight=False)
+        say(f"pypacs: {error}")
         raise typer.Exit(2) from error
 
 
@@ -74,7 +79,7 @@ def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
     try:
         return Archive.open(settings)
     except Exception as error:
-        errors.print(f"pypacs: cannot open the archive at {settings.data_dir}: {error}", markup=False)
+        say(f"pypacs: cannot open the archive at {settings.data_dir}: {error}")
         raise typer.Exit(1) from error
 
 
@@ -132,7 +137,7 @@ def serve(
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled after shutting down gracefully: a normal stop
     except OSError as error:
-        errors.print(f"pypacs: {error}", markup=False)
+        say(f"pypacs: {error}")
         raise typer.Exit(1) from error
     finally:
         archive.close()
@@ -182,9 +187,9 @@ def import_(
 
 def _print_import_summary(tally: Counter[str], rejected: list[tuple[str, str]], size: int, elapsed: float) -> None:
     for name, reason in rejected[:100]:
-        errors.print(f"rejected {name}: {reason}", markup=False, highlight=False)
+        say(f"rejected {name}: {reason}")
     if len(rejected) > 100:
-        errors.print(f"... and {len(rejected) - 100} more rejected", markup=False)
+        say(f"... and {len(rejected) - 100} more rejected")
     accepted = sum(count for status, count in tally.items() if status != "rejected")
     rate = accepted / elapsed if elapsed > 0 else 0.0
     console.print(
@@ -239,7 +244,7 @@ def list_(
     """List what the archive holds: patients, studies or series, with counts."""
     levels = {"patients": Level.PATIENT, "studies": Level.STUDY, "series": Level.SERIES}
     if level not in levels:
-        errors.print(f"pypacs: unknown level {level!r}; use one of: {', '.join(levels)}", markup=False)
+        say(f"pypacs: unknown level {level!r}; use one of: {', '.join(levels)}")
         raise typer.Exit(2)
     query_level = levels[level]
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
@@ -262,7 +267,7 @@ def list_(
                 for found in archive.find(query_level, identifier, root=root)
             ]
         except ArchiveError as error:
-            errors.print(f"pypacs: {error}", markup=False)
+            say(f"pypacs: {error}")
             raise typer.Exit(2) from error
     finally:
         archive.close()
@@ -307,7 +312,7 @@ def synth(
 
     modality = modality.upper()
     if modality not in ("CT", "MR"):
-        errors.print("pypacs: --modality must be CT or MR", markup=False)
+        say("pypacs: --modality must be CT or MR")
         raise typer.Exit(2)
     written = 0
     for number in range(studies):

@@ -26,6 +26,7 @@ from pypacs.archive.index import (
     series,
     study,
 )
+from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import (
     CONTROL_KEYWORDS,
     INDEXED_SEQUENCES,
@@ -286,12 +287,18 @@ def count(engine: Engine, request: QueryRequest) -> int:
 
 
 def find(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[Dataset]:
-    """Plan the query now (so a bad identifier fails before anything is sent), then stream the results."""
+    """Plan the query now (so a bad identifier fails before anything is sent), then stream result Datasets."""
+    plan = plan_query(request)
+    return (dataset_from_json(document) for document in _stream(engine, plan, retrieve_ae_title))
+
+
+def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[dict[str, Any]]:
+    """Like find(), but each result is a DICOM JSON object (PS3.18 F), as QIDO-RS returns it."""
     plan = plan_query(request)
     return _stream(engine, plan, retrieve_ae_title)
 
 
-def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[Dataset]:
+def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[dict[str, Any]]:
     level = plan.level
     base = LEVEL_TABLES[level]
     needed = {key.level for key in plan.keys}
@@ -319,7 +326,7 @@ def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator
         for rows in result.partitions():
             sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
             for row in rows:
-                yield _result_dataset(plan, row._mapping, sop_classes, retrieve_ae_title)
+                yield _result_document(plan, row._mapping, sop_classes, retrieve_ae_title)
 
 
 def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
@@ -345,7 +352,9 @@ _COUNTERS = {
 }
 
 
-def _result_dataset(plan: QueryPlan, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str) -> Dataset:
+def _result_document(
+    plan: QueryPlan, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str
+) -> dict[str, Any]:
     sources: dict[Level, dict[str, Any]] = {}
     for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
         text = row.get(f"{candidate.value.lower()}_attributes")
@@ -362,7 +371,7 @@ def _result_dataset(plan: QueryPlan, row: Any, sop_classes: dict[int, list[str]]
                 value = sources[Level.IMAGE].get(tag)
         document[tag] = value if value is not None else {"vr": key.vr}
     document["00080005"] = {"vr": "CS", "Value": [RESULT_CHARACTER_SET]}
-    return Dataset.from_json(document, bulk_data_uri_handler=lambda *_: b"")
+    return document
 
 
 def _computed_value(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
 from sqlalchemy import func, select
@@ -82,6 +82,19 @@ class Archive:
         """Entities at `level` matching the identifier, each as a Dataset of the requested attributes."""
         request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
         return query_module.find(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+
+    def find_json(
+        self,
+        level: Level,
+        identifier: Dataset,
+        *,
+        root: Root = Root.STUDY,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[dict[str, Any]]:
+        """Like find(), with each result as a DICOM JSON object (what QIDO-RS sends)."""
+        request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
+        return query_module.find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
 
     def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
         request = query_module.QueryRequest(level, identifier, root=root)
