@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -71,6 +72,11 @@ def _setup_logging(settings: Settings) -> None:
     quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
     for noisy in ("pynetdicom", "alembic"):
         logging.getLogger(noisy).setLevel(quiet)
+    # Real-world objects often carry slightly malformed values; pydicom reports each one. They are stored as
+    # received, so these reports are noise for an operator (DEBUG shows them).
+    if settings.log_level != "DEBUG":
+        logging.getLogger("pydicom").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom\.")
 
 
 def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
