@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -74,58 +75,87 @@ def store_instance(
     *,
     policy: DuplicatePolicy = "keep",
     source_ae: str = "",
+    writer: Executor | None = None,
 ) -> StoreOutcome:
-    """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then."""
+    """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then.
+
+    With a `writer` pool, the durable blob write starts as soon as the object is parsed and runs while the
+    index record is built; the index transaction begins once the blob is durable, and commits before return.
+    """
     try:
         ds, data = read_object(data)
-        record = build_record(ds)
     except InvalidPart10 as exc:
         raise InvalidObject(str(exc)) from exc
+    sop_instance_uid = str(ds.SOPInstanceUID).strip()
+    with engines.reader.connect() as connection:
+        existing = _find_existing(connection, sop_instance_uid)
+    pending = None if existing else _start_staging(blobs, writer, sop_instance_uid, data)
+    try:
+        record = _index_record(ds, data, source_ae)
+        if existing is not None:
+            decided = _decide_for_existing(existing, record, record.levels[Level.IMAGE].columns["digest"], policy)
+            if decided is not None:
+                return _outcome(decided, record, len(data))
+        for attempt in range(3):
+            staged = pending.result() if pending else blobs.stage(blob_key_for(sop_instance_uid), data)
+            pending = None
+            try:
+                with engines.write_lock(), engines.writer.begin() as connection:
+                    status, replaced_key = _write_index(connection, record, staged, policy)
+            except IntegrityError:
+                # Another writer stored the same patient/study/series/instance at the same moment: look again.
+                blobs.discard(staged)
+                if attempt == 2:
+                    raise
+                log.debug("concurrent insert of %s, retrying", sop_instance_uid)
+                continue
+            except BaseException:
+                blobs.discard(staged)
+                raise
+            if status in (StoreStatus.DUPLICATE, StoreStatus.KEPT):
+                blobs.discard(staged)
+            else:
+                blobs.confirm(staged, replaced=replaced_key)
+            return _outcome(status, record, len(data))
+        raise AssertionError("unreachable")
+    except BaseException:
+        if pending is not None:
+            blobs.discard(pending.result())
+        raise
+
+
+def _start_staging(blobs: BlobStore, writer: Executor | None, sop_instance_uid: str, data: bytes) -> Future[StagedBlob]:
+    key = blob_key_for(sop_instance_uid)
+    if writer is not None:
+        return writer.submit(blobs.stage, key, data)
+    future: Future[StagedBlob] = Future()
+    future.set_result(blobs.stage(key, data))
+    return future
+
+
+def _index_record(ds: Any, data: bytes, source_ae: str) -> InstanceRecord:
+    try:
+        record = build_record(ds)
     except Exception as exc:  # a value pydicom cannot convert, deep in the dataset
         raise InvalidObject(f"cannot read the object's attributes: {exc}") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    columns = record.levels[Level.IMAGE].columns
-    columns.update(
+    record.levels[Level.IMAGE].columns.update(
         transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
         size=len(data),
-        digest=digest,
+        digest=hashlib.sha256(data).hexdigest(),
         source_ae=source_ae,
     )
-    outcome = lambda status: StoreOutcome(  # noqa: E731
+    return record
+
+
+def _outcome(status: StoreStatus, record: InstanceRecord, size: int) -> StoreOutcome:
+    return StoreOutcome(
         status,
-        str(columns["sop_class_uid"]),
+        str(record.levels[Level.IMAGE].columns["sop_class_uid"]),
         record.sop_instance_uid,
         record.study_instance_uid,
         record.series_instance_uid,
-        len(data),
+        size,
     )
-    with engines.reader.connect() as connection:
-        existing = _find_existing(connection, record.sop_instance_uid)
-    if existing is not None:
-        decided = _decide_for_existing(existing, record, digest, policy)
-        if decided is not None:
-            return outcome(decided)
-    for attempt in range(3):
-        staged = blobs.stage(blob_key_for(record.sop_instance_uid), data)
-        try:
-            with engines.write_lock(), engines.writer.begin() as connection:
-                status, replaced_key = _write_index(connection, record, staged, policy)
-        except IntegrityError:
-            # Another writer stored the same patient/study/series/instance at the same moment: look again.
-            blobs.discard(staged)
-            if attempt == 2:
-                raise
-            log.debug("concurrent insert of %s, retrying", record.sop_instance_uid)
-            continue
-        except BaseException:
-            blobs.discard(staged)
-            raise
-        if status in (StoreStatus.DUPLICATE, StoreStatus.KEPT):
-            blobs.discard(staged)
-        else:
-            blobs.confirm(staged, replaced=replaced_key)
-        return outcome(status)
-    raise AssertionError("unreachable")
 
 
 def _find_existing(connection: Connection, sop_instance_uid: str) -> _Existing | None:

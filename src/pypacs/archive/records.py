@@ -13,6 +13,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
+from pypacs.dicom.json_model import dataset_to_json
 from pypacs.dicom.levels import (
     INDEXED,
     INDEXED_SEQUENCES,
@@ -65,7 +66,7 @@ def bulk_data_uri(element: DataElement) -> str:
 
 def metadata_dict(ds: Dataset) -> dict[str, Any]:
     """The dataset as DICOM JSON with bulk data (pixel data, large binary values) replaced by BulkDataURIs."""
-    return ds.to_json_dict(bulk_data_threshold=BULK_DATA_THRESHOLD, bulk_data_element_handler=bulk_data_uri)
+    return dataset_to_json(ds, bulk_data_threshold=BULK_DATA_THRESHOLD, bulk_data_uri=bulk_data_uri)
 
 
 def column_value(ds: Dataset, attribute: IndexedAttribute) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -40,6 +41,8 @@ class Archive:
         self.settings = settings
         self.engines = engines
         self.blobs = blobs
+        # Durable blob writes run here, overlapping the parsing and indexing of the same object.
+        self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
@@ -55,6 +58,7 @@ class Archive:
         return archive
 
     def close(self) -> None:
+        self._blob_writer.shutdown(wait=True)
         self.engines.dispose()
 
     def __enter__(self) -> Archive:
@@ -66,7 +70,12 @@ class Archive:
     # -- ingest ---------------------------------------------------------------------------------------
     def store(self, data: bytes, *, source_ae: str = "") -> StoreOutcome:
         return store_instance(
-            self.engines, self.blobs, data, policy=self.settings.duplicate_policy, source_ae=source_ae
+            self.engines,
+            self.blobs,
+            data,
+            policy=self.settings.duplicate_policy,
+            source_ae=source_ae,
+            writer=self._blob_writer,
         )
 
     # -- query ----------------------------------------------------------------------------------------

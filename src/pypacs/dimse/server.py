@@ -15,12 +15,14 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
+from pypacs.dimse import reactor_tuning
 from pypacs.dimse.handlers import event_handlers
 
 log = logging.getLogger(__name__)
 
 
 def build_ae(settings: Settings) -> AE:
+    reactor_tuning.install()
     ae = AE(ae_title=settings.ae_title)
     ae.maximum_pdu_size = settings.max_pdu_size
     ae.acse_timeout = settings.acse_timeout
