@@ -20,7 +20,7 @@ run: $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
 
 bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/ingest.py

@@ -10,11 +10,13 @@ import logging
 import sys
 import time
 import warnings
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydicom import config as pydicom_config
 from pydicom.dataset import Dataset
 from rich.console import Console
 from rich.logging import RichHandler
@@ -23,6 +25,7 @@ from rich.table import Table
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError
+from pypacs.archive.ingest import StoreOutcome
 from pypacs.config import ConfigError, Settings, load_settings
 from pypacs.dicom.levels import Level
 
@@ -34,6 +37,9 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+
+IMPORT_WORKERS = 3
+IMPORT_IN_FLIGHT = 8
 
 console = Console(width=None if sys.stdout.isatty() else 250)
 errors = Console(stderr=True)
@@ -75,6 +81,7 @@ def _setup_logging(settings: Settings) -> None:
     # Real-world objects often carry slightly malformed values; pydicom reports each one. They are stored as
     # received, so these reports are noise for an operator (DEBUG shows them).
     if settings.log_level != "DEBUG":
+        pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE  # no per-value regex checks
         logging.getLogger("pydicom").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom\.")
 
@@ -174,21 +181,42 @@ def import_(
         columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
             task = progress.add_task("import", total=total)
-            for item in iter_items(paths):
-                try:
-                    outcome = archive.store(item.read())
-                    tally[outcome.status.value] += 1
-                    stored_bytes += outcome.size
-                except (ArchiveError, OSError) as error:
-                    tally["rejected"] += 1
-                    rejected.append((item.name, str(error)))
-                progress.advance(task)
+            # Files are read here, in order, and stored by a few workers so that one file's fsyncs overlap
+            # the parsing and indexing of the next; at most IMPORT_IN_FLIGHT files are held in memory.
+            with ThreadPoolExecutor(max_workers=IMPORT_WORKERS) as pool:
+                in_flight: deque[tuple[str, Future[StoreOutcome]]] = deque()
+                for item in iter_items(paths):
+                    try:
+                        in_flight.append((item.name, pool.submit(archive.store, item.read())))
+                    except OSError as error:
+                        tally["rejected"] += 1
+                        rejected.append((item.name, str(error)))
+                        progress.advance(task)
+                    while len(in_flight) >= IMPORT_IN_FLIGHT or (in_flight and in_flight[0][1].done()):
+                        stored_bytes += _collect(in_flight.popleft(), tally, rejected)
+                        progress.advance(task)
+                while in_flight:
+                    stored_bytes += _collect(in_flight.popleft(), tally, rejected)
+                    progress.advance(task)
     finally:
         archive.close()
     elapsed = time.perf_counter() - started
     _print_import_summary(tally, rejected, stored_bytes, elapsed)
     if rejected:
         raise typer.Exit(1)
+
+
+def _collect(entry: tuple[str, Future[StoreOutcome]], tally: Counter[str], rejected: list[tuple[str, str]]) -> int:
+    """Wait for one stored file; count its outcome; return the bytes stored."""
+    name, future = entry
+    try:
+        outcome = future.result()
+    except ArchiveError as error:
+        tally["rejected"] += 1
+        rejected.append((name, str(error)))
+        return 0
+    tally[outcome.status.value] += 1
+    return outcome.size
 
 
 def _print_import_summary(tally: Counter[str], rejected: list[tuple[str, str]], size: int, elapsed: float) -> None:

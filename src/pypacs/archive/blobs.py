@@ -62,6 +62,7 @@ class FileBlobStore:
         self.staging = root / "staging"
         self.blob_root.mkdir(parents=True, exist_ok=True)
         self.staging.mkdir(parents=True, exist_ok=True)
+        self._known_folders: set[Path] = set()
 
     def path(self, key: str) -> Path:
         if "/" in key or "\\" in key or key.startswith("."):
@@ -73,7 +74,7 @@ class FileBlobStore:
         final = self.path(key)
         try:
             self._write_durably(staged_path, data)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            self._ensure_folder(final.parent)
             os.link(staged_path, final)
             self._sync_folder(final.parent)
         except OSError as exc:
@@ -129,6 +130,16 @@ class FileBlobStore:
 
     def count(self) -> int:
         return sum(1 for _ in self.blob_root.glob("*/*/*.dcm"))
+
+    def _ensure_folder(self, folder: Path) -> None:
+        """Create a blob folder once; new folders are made durable in their parents too."""
+        if folder in self._known_folders:
+            return
+        for level in (folder.parent, folder):
+            if not level.is_dir():
+                level.mkdir(exist_ok=True)
+                self._sync_folder(level.parent)
+        self._known_folders.add(folder)
 
     def _write_durably(self, path: Path, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

@@ -15,6 +15,7 @@ from pydicom.datadict import dictionary_has_tag, dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
+from pydicom.tag import Tag
 
 _IGNORE = config.IGNORE
 _BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
@@ -77,7 +78,7 @@ def dataset_to_json(
     from each value and empty values as null; sequences, elements pydicom already converted, ambiguous VRs
     and character sets other than ASCII, UTF-8 and Latin-1 go through pydicom.
     """
-    charset = ds._dict.get(0x00080005)
+    charset = ds._dict.get(Tag(0x00080005))
     encoding = _ENCODINGS.get(_charset_text(ds) if charset is not None else "", None)
     document: dict[str, Any] = {}
     for tag, element in ds._dict.items():

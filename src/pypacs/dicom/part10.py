@@ -13,6 +13,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filewriter import dcmwrite
+from pydicom.tag import Tag
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
     UID,
@@ -41,6 +42,7 @@ def read_object(data: bytes) -> tuple[Dataset, bytes]:
     """
     if len(data) == 0:
         raise InvalidPart10("empty file")
+    ds: Dataset
     try:
         ds = dcmread(BytesIO(data))
         bare = False
@@ -89,7 +91,7 @@ def check_complete(ds: Dataset, data: bytes) -> None:
 
 
 def _check_native_pixel_data(ds: Dataset) -> None:
-    raw = ds._dict.get(0x7FE00010)
+    raw = ds._dict.get(Tag(0x7FE00010))
     if raw is None:
         return
     length = raw.length if isinstance(raw, RawDataElement) else len(raw.value or b"")

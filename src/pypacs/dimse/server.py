@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
 from pynetdicom.events import Event
-from pynetdicom.sop_class import Verification
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
@@ -34,6 +34,7 @@ def build_ae(settings: Settings) -> AE:
         ae.require_calling_aet = [remote.title for remote in settings.remote_aes]
     ae.add_supported_context(Verification, ALL_TRANSFER_SYNTAXES)
     for context in AllStoragePresentationContexts:
+        assert context.abstract_syntax is not None
         ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
     return ae
 
@@ -77,6 +78,7 @@ def start_dimse(settings: Settings, archive: Archive) -> DimseServer:
     handlers = event_handlers(archive)
     for event in (evt.EVT_ACCEPTED, evt.EVT_REJECTED, evt.EVT_RELEASED, evt.EVT_ABORTED):
         handlers.append((event, _log_association))
-    server = ae.start_server((settings.dimse_host, settings.dimse_port), block=False, evt_handlers=handlers)
+    server = ae.start_server((settings.dimse_host, settings.dimse_port), block=False, evt_handlers=handlers)  # type: ignore[arg-type]
+    assert server is not None  # non-blocking start returns the server
     log.info("DICOM AE %s listening on %s:%d", settings.ae_title, settings.dimse_host, server.server_address[1])
     return DimseServer(server)
