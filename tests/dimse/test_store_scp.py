@@ -83,3 +83,24 @@ def test_c_store_conflicting_patient_fails_and_association_keeps_working(node):
     assert assoc.send_c_store(make_dataset()).Status == 0x0000
     assoc.release()
     assert archive.counts().instances == 2
+
+
+def test_known_callers_only_refuses_unknown_calling_ae_titles(sqlite_settings: Settings):
+    from pypacs.config import RemoteAE
+
+    settings = sqlite_settings.model_copy(
+        update={"dimse_port": 0, "known_callers_only": True,
+                "remote_aes": [RemoteAE(title="CT_SCANNER", host="127.0.0.1", port=104)]}
+    )  # fmt: skip
+    with Archive.open(settings) as archive:
+        server = start_dimse(settings, archive)
+        try:
+            stranger = associate(server.port, calling="STRANGER")
+            assert stranger.is_rejected
+            known = associate(server.port, calling="CT_SCANNER")
+            assert known.is_established
+            known.release()
+            wrong_case = associate(server.port, calling="ct_scanner")  # AE titles are case-sensitive
+            assert wrong_case.is_rejected
+        finally:
+            server.stop()

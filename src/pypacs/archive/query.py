@@ -26,7 +26,6 @@ from pypacs.archive.index import (
     series,
     study,
 )
-from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import (
     CONTROL_KEYWORDS,
     INDEXED_SEQUENCES,
@@ -286,14 +285,9 @@ def count(engine: Engine, request: QueryRequest) -> int:
         return int(connection.execute(statement).scalar_one())
 
 
-def find(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[Dataset]:
-    """Plan the query now (so a bad identifier fails before anything is sent), then stream result Datasets."""
-    plan = plan_query(request)
-    return (dataset_from_json(document) for document in _stream(engine, plan, retrieve_ae_title))
-
-
 def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[dict[str, Any]]:
-    """Like find(), but each result is a DICOM JSON object (PS3.18 F), as QIDO-RS returns it."""
+    """Plan the query now (so a bad identifier fails before anything is sent), then stream the results, each a
+    DICOM JSON object (PS3.18 F) of the requested attributes."""
     plan = plan_query(request)
     return _stream(engine, plan, retrieve_ae_title)
 

@@ -20,6 +20,7 @@ from pypacs.archive.errors import NotFound
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.config import Settings
+from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ class Archive:
         offset: int = 0,
     ) -> Iterator[Dataset]:
         """Entities at `level` matching the identifier, each as a Dataset of the requested attributes."""
-        request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
-        return query_module.find(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+        documents = self.find_json(level, identifier, root=root, limit=limit, offset=offset)
+        return (dataset_from_json(document) for document in documents)
 
     def find_json(
         self,
@@ -101,7 +102,8 @@ class Archive:
         limit: int | None = None,
         offset: int = 0,
     ) -> Iterator[dict[str, Any]]:
-        """Like find(), with each result as a DICOM JSON object (what QIDO-RS sends)."""
+        """Matching entities as DICOM JSON objects (what QIDO-RS sends). The identifier is checked at once, so
+        a bad query raises InvalidQuery here; results are then read from the index as they are consumed."""
         request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
         return query_module.find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
 
