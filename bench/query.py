@@ -106,6 +106,9 @@ def populate(archive: Archive, studies: int, per_study: int, seed: int = 7) -> N
             if len(instance_rows) >= 50_000:
                 _flush(connection, study_rows, series_rows, instance_rows, metadata_rows)
         _flush(connection, study_rows, series_rows, instance_rows, metadata_rows)
+    with archive.engines.writer.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")  # a bulk load leaves the planner without statistics
+        connection.commit()
 
 
 def _flush(connection, *batches) -> None:  # type: ignore[no-untyped-def]

@@ -60,6 +60,9 @@ class Archive:
 
     def close(self) -> None:
         self._blob_writer.shutdown(wait=True)
+        if self.engines.is_sqlite:
+            with self.engines.reader.connect() as connection:
+                connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
         self.engines.dispose()
 
     def __enter__(self) -> Archive:
