@@ -36,6 +36,8 @@ class StagedBlob:
 
 
 class BlobStore(Protocol):
+    def write_visible(self, key: str, data: bytes) -> StagedBlob: ...
+    def make_durable(self, staged: StagedBlob) -> None: ...
     def stage(self, key: str, data: bytes) -> StagedBlob: ...
     def confirm(self, staged: StagedBlob, *, replaced: str | None = None) -> None: ...
     def discard(self, staged: StagedBlob) -> None: ...
@@ -43,16 +45,20 @@ class BlobStore(Protocol):
     def read(self, key: str) -> bytes: ...
     def path(self, key: str) -> Path: ...
     def delete(self, key: str) -> None: ...
-    def recover(self, is_indexed: Callable[[str], bool]) -> int: ...
+    def recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int: ...
     def count(self) -> int: ...
 
 
 class FileBlobStore:
     """Blobs as files: <root>/blobs/ab/cd/<key>.dcm, with a staging folder as the crash journal.
 
-    Protocol of one write: write <root>/staging/<key> and fsync it and its folder; hard-link it to its final
-    path and fsync that folder; the caller commits the index; confirm() removes the staging name (and the
-    replaced version). At start-up, recover() finishes or undoes whatever a crash interrupted.
+    One write: `write_visible` writes <root>/staging/<key> and hard-links it to its final path;
+    `make_durable` fsyncs the data, then both folders (one journal commit covers all three on ext4 and XFS,
+    whose metadata log keeps the staging name no later than the link). The index commits only after that;
+    `confirm` then removes the staging name (and a replaced version). At start-up, `recover` checks every
+    name left in staging against the index: removed if the index never committed it, kept if the index has
+    it and the bytes are intact, and un-indexed and removed if the bytes did not survive (defence in depth:
+    with this order that needs a disk that lost acknowledged writes).
     """
 
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
@@ -69,21 +75,43 @@ class FileBlobStore:
             raise NotFound(f"invalid blob key {key!r}")
         return self.blob_root / key[0:2] / key[2:4] / f"{key}.dcm"
 
-    def stage(self, key: str, data: bytes) -> StagedBlob:
+    def write_visible(self, key: str, data: bytes) -> StagedBlob:
         staged_path = self.staging / key
         final = self.path(key)
         try:
-            self._write_durably(staged_path, data)
+            self._write(staged_path, data)
             self._ensure_folder(final.parent)
             os.link(staged_path, final)
-            self._sync_folder(final.parent)
         except OSError as exc:
             self._remove(final)
             self._remove(staged_path)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull(f"no space left in {self.root}") from exc
-            raise
+            raise self._storage_error(exc) from exc
         return StagedBlob(key, len(data))
+
+    def make_durable(self, staged: StagedBlob) -> None:
+        if not self.fsync:
+            return
+        final = self.path(staged.key)
+        try:
+            fd = os.open(final, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._sync_folder(self.staging)
+            self._sync_folder(final.parent)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+
+    def stage(self, key: str, data: bytes) -> StagedBlob:
+        """write_visible and make_durable in one call."""
+        staged = self.write_visible(key, data)
+        try:
+            self.make_durable(staged)
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged
 
     def confirm(self, staged: StagedBlob, *, replaced: str | None = None) -> None:
         if replaced:
@@ -107,26 +135,42 @@ class FileBlobStore:
     def delete(self, key: str) -> None:
         self._remove(self.path(key))
 
-    def recover(self, is_indexed: Callable[[str], bool]) -> int:
-        """Finish or undo the writes a crash interrupted; returns how many were found."""
+    def recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int:
+        """Finish or undo the writes a crash interrupted; returns how many were found.
+
+        `expected(key)` gives the (size, sha256) the index holds for a key, or None; `unindex(key)` removes
+        an indexed instance whose bytes did not survive (it was never acknowledged).
+        """
         found = 0
         for staged_path in self.staging.iterdir():
             found += 1
             key = staged_path.name
-            if is_indexed(key):
-                # The index committed: keep this version, drop any older version of the same instance.
+            indexed = expected(key)
+            if indexed is None:
+                log.info("recovery: removing blob %s that was never indexed", key)
+                self._remove(self.path(key))
+            elif self._holds(key, *indexed):
+                # The index committed and the bytes are intact: keep, drop older versions of the instance.
                 prefix = key.split(".")[0]
                 for sibling in self.path(key).parent.glob(f"{prefix}.*.dcm"):
                     if sibling.name != f"{key}.dcm":
                         log.info("recovery: removing replaced blob %s", sibling.name)
                         self._remove(sibling)
             else:
-                log.info("recovery: removing blob %s that was never indexed", key)
+                log.warning("recovery: blob %s did not survive the crash; removing its unacknowledged instance", key)
+                unindex(key)
                 self._remove(self.path(key))
             self._remove(staged_path)
         if found:
             self._sync_folder(self.staging)
         return found
+
+    def _holds(self, key: str, size: int, digest: str) -> bool:
+        try:
+            data = self.path(key).read_bytes()
+        except FileNotFoundError:
+            return False
+        return len(data) == size and hashlib.sha256(data).hexdigest() == digest
 
     def count(self) -> int:
         return sum(1 for _ in self.blob_root.glob("*/*/*.dcm"))
@@ -141,18 +185,21 @@ class FileBlobStore:
                 self._sync_folder(level.parent)
         self._known_folders.add(folder)
 
-    def _write_durably(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            if self.fsync:
-                os.fsync(fd)
         finally:
             os.close(fd)
-        self._sync_folder(path.parent)
+
+    @staticmethod
+    def _storage_error(exc: OSError) -> Exception:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StorageFull(f"no space left for blobs: {exc.strerror}")
+        return exc
 
     def _sync_folder(self, folder: Path) -> None:
         if not self.fsync:

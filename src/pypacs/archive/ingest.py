@@ -79,8 +79,8 @@ def store_instance(
 ) -> StoreOutcome:
     """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then.
 
-    With a `writer` pool, the durable blob write starts as soon as the object is parsed and runs while the
-    index record is built; the index transaction begins once the blob is durable, and commits before return.
+    The blob write starts as soon as the object is parsed (on the `writer` pool when given) and runs while
+    the index record is built and its statements executed; the transaction commits once the blob is durable.
     """
     try:
         ds, data = read_object(data)
@@ -89,7 +89,7 @@ def store_instance(
     sop_instance_uid = str(ds.SOPInstanceUID).strip()
     with engines.reader.connect() as connection:
         existing = _find_existing(connection, sop_instance_uid)
-    pending = None if existing else _start_staging(blobs, writer, sop_instance_uid, data)
+    job = None if existing else _BlobWrite(blobs, blob_key_for(sop_instance_uid), data, writer)
     try:
         record = _index_record(ds, data, source_ae)
         if existing is not None:
@@ -97,40 +97,72 @@ def store_instance(
             if decided is not None:
                 return _outcome(decided, record, len(data))
         for attempt in range(3):
-            staged = pending.result() if pending else blobs.stage(blob_key_for(sop_instance_uid), data)
-            pending = None
+            job = job or _BlobWrite(blobs, blob_key_for(sop_instance_uid), data, None)
             try:
                 with engines.write_lock(), engines.writer.begin() as connection:
-                    status, replaced_key = _write_index(connection, record, staged, policy)
+                    status, replaced_key = _write_index(connection, record, job.key, policy)
+                    job.durable.result()  # durable before committed; a failed write rolls the transaction back
             except IntegrityError:
                 # Another writer stored the same patient/study/series/instance at the same moment: look again.
-                blobs.discard(staged)
+                job.discard()
+                job = None
                 if attempt == 2:
                     raise
                 log.debug("concurrent insert of %s, retrying", sop_instance_uid)
                 continue
-            except BaseException:
-                blobs.discard(staged)
-                raise
             if status in (StoreStatus.DUPLICATE, StoreStatus.KEPT):
-                blobs.discard(staged)
-            else:
-                blobs.confirm(staged, replaced=replaced_key)
+                job.discard()
+                job = None
+                return _outcome(status, record, len(data))
+            blobs.confirm(job.visible.result(), replaced=replaced_key)
+            job = None
             return _outcome(status, record, len(data))
         raise AssertionError("unreachable")
     except BaseException:
-        if pending is not None:
-            blobs.discard(pending.result())
+        if job is not None:
+            job.discard()
         raise
 
 
-def _start_staging(blobs: BlobStore, writer: Executor | None, sop_instance_uid: str, data: bytes) -> Future[StagedBlob]:
-    key = blob_key_for(sop_instance_uid)
-    if writer is not None:
-        return writer.submit(blobs.stage, key, data)
-    future: Future[StagedBlob] = Future()
-    future.set_result(blobs.stage(key, data))
-    return future
+class _BlobWrite:
+    """One blob write in two steps, on a worker thread when a pool is given: visible, then durable."""
+
+    def __init__(self, blobs: BlobStore, key: str, data: bytes, writer: Executor | None) -> None:
+        self.blobs = blobs
+        self.key = key
+        self.visible: Future[StagedBlob] = Future()
+        self.durable: Future[None] = Future()
+        if writer is None:
+            self._run(data)
+        else:
+            writer.submit(self._run, data)
+
+    def _run(self, data: bytes) -> None:
+        try:
+            staged = self.blobs.write_visible(self.key, data)
+        except BaseException as exc:
+            self.visible.set_exception(exc)
+            self.durable.set_exception(exc)
+            return
+        self.visible.set_result(staged)
+        try:
+            self.blobs.make_durable(staged)
+        except BaseException as exc:
+            self.durable.set_exception(exc)
+            return
+        self.durable.set_result(None)
+
+    def discard(self) -> None:
+        """Wait for the write to end, then remove whatever it wrote."""
+        try:
+            staged = self.visible.result()
+        except BaseException:
+            return  # nothing was written
+        try:
+            self.durable.result()
+        except BaseException:
+            pass
+        self.blobs.discard(staged)
 
 
 def _index_record(ds: Any, data: bytes, source_ae: str) -> InstanceRecord:
@@ -186,19 +218,19 @@ def _decide_for_existing(
 
 
 def _write_index(
-    connection: Connection, record: InstanceRecord, staged: StagedBlob, policy: DuplicatePolicy
+    connection: Connection, record: InstanceRecord, blob_key: str, policy: DuplicatePolicy
 ) -> tuple[StoreStatus, str | None]:
     existing = _find_existing(connection, record.sop_instance_uid)
     if existing is not None:
         decided = _decide_for_existing(existing, record, record.levels[Level.IMAGE].columns["digest"], policy)
         if decided is not None:
             return decided, None
-        _replace_instance(connection, existing, record, staged)
+        _replace_instance(connection, existing, record, blob_key)
         return StoreStatus.REPLACED, existing.blob_key
     patient_pk = _patient(connection, record)
     study_pk = _study(connection, record, patient_pk)
     series_pk = _series(connection, record, study_pk, patient_pk)
-    columns = dict(record.levels[Level.IMAGE].columns, blob_key=staged.key, series_fk=series_pk, study_fk=study_pk)
+    columns = dict(record.levels[Level.IMAGE].columns, blob_key=blob_key, series_fk=series_pk, study_fk=study_pk)
     instance_pk = _insert(connection, instance, columns)
     connection.execute(instance_metadata.insert().values(instance_fk=instance_pk, json=record.metadata_json))
     _add_sequence_values(connection, record, Level.IMAGE, instance_pk)
@@ -207,8 +239,8 @@ def _write_index(
     return StoreStatus.STORED, None
 
 
-def _replace_instance(connection: Connection, existing: _Existing, record: InstanceRecord, staged: StagedBlob) -> None:
-    columns = dict(record.levels[Level.IMAGE].columns, blob_key=staged.key)
+def _replace_instance(connection: Connection, existing: _Existing, record: InstanceRecord, blob_key: str) -> None:
+    columns = dict(record.levels[Level.IMAGE].columns, blob_key=blob_key)
     connection.execute(update(instance).where(instance.c.pk == existing.pk).values(**columns))
     connection.execute(
         update(instance_metadata)

@@ -19,6 +19,7 @@ from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.errors import NotFound
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
+from pypacs.archive.removal import unindex_instance
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
@@ -53,7 +54,7 @@ class Archive:
         migrate(engines)
         blobs = FileBlobStore(settings.data_dir, fsync=settings.fsync)
         archive = cls(settings, engines, blobs)
-        recovered = blobs.recover(archive._has_blob)
+        recovered = blobs.recover(archive._indexed_blob, archive._unindex_blob)
         if recovered:
             log.warning("recovered %d interrupted write(s) from the last run", recovered)
         return archive
@@ -140,6 +141,14 @@ class Archive:
                 bytes=int(connection.execute(select(func.coalesce(func.sum(instance.c.size), 0))).scalar_one()),
             )
 
-    def _has_blob(self, key: str) -> bool:
+    def _indexed_blob(self, key: str) -> tuple[int, str] | None:
+        """(size, sha256) the index holds for a blob key, or None."""
         with self.engines.reader.connect() as connection:
-            return connection.execute(select(instance.c.pk).where(instance.c.blob_key == key)).first() is not None
+            row = connection.execute(
+                select(instance.c.size, instance.c.digest).where(instance.c.blob_key == key)
+            ).first()
+        return (int(row.size), str(row.digest)) if row else None
+
+    def _unindex_blob(self, key: str) -> None:
+        with self.engines.write_lock(), self.engines.writer.begin() as connection:
+            unindex_instance(connection, key)
