@@ -6,17 +6,14 @@ An adapter like DIMSE and HTTP: it turns options into Settings and archive calls
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
-import warnings
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydicom import config as pydicom_config
 from pydicom.dataset import Dataset
 from rich.console import Console
 from rich.logging import RichHandler
@@ -28,6 +25,7 @@ from pypacs.archive.errors import ArchiveError
 from pypacs.archive.ingest import StoreOutcome
 from pypacs.config import ConfigError, Settings, load_settings
 from pypacs.dicom.levels import Level
+from pypacs.runtime import configure_process
 
 app = typer.Typer(
     help="pypacs: a PACS in Python. Store, index, search and serve DICOM images.",
@@ -69,21 +67,7 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(name)s: %(message)s",
-        handlers=[RichHandler(console=errors, show_path=False, rich_tracebacks=False)],
-        force=True,
-    )
-    quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
-    for noisy in ("pynetdicom", "alembic"):
-        logging.getLogger(noisy).setLevel(quiet)
-    # Real-world objects often carry slightly malformed values; pydicom reports each one. They are stored as
-    # received, so these reports are noise for an operator (DEBUG shows them).
-    if settings.log_level != "DEBUG":
-        pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE  # no per-value regex checks
-        logging.getLogger("pydicom").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom\.")
+    configure_process(settings, RichHandler(console=errors, show_path=False, rich_tracebacks=False))
 
 
 def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
@@ -104,6 +88,9 @@ def serve(
     ae_title: Annotated[str | None, typer.Option(help="Our AE title (1-16 characters, case-sensitive).")] = None,
     dimse_port: Annotated[int | None, typer.Option(help="DICOM port to listen on.")] = None,
     http_port: Annotated[int | None, typer.Option(help="HTTP port to listen on.")] = None,
+    dimse_processes: Annotated[
+        int | None, typer.Option(help="Processes accepting DICOM associations (0: two per CPU core, at most 8).")
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Load demo studies when the archive is empty.")] = False,
     demo_path: Annotated[
         list[Path] | None, typer.Option(help="Also load the DICOM files in this folder as demo data (repeatable).")
@@ -120,6 +107,7 @@ def serve(
         ae_title=ae_title,
         dimse_port=dimse_port,
         http_port=http_port,
+        dimse_processes=dimse_processes,
     )
     _setup_logging(settings)
     archive = _open_archive(settings)
@@ -137,7 +125,8 @@ def serve(
             console.print(
                 f"\npypacs {__version__} is running  (Ctrl-C to stop)\n"
                 f"  AE title     {addresses.ae_title}\n"
-                f"  DICOM        {addresses.dimse_host}:{addresses.dimse_port}\n"
+                f"  DICOM        {addresses.dimse_host}:{addresses.dimse_port}  "
+                f"({settings.dimse_process_count} process(es))\n"
                 f"  HTTP         {addresses.http_url}   (health: {addresses.http_url}/health, "
                 f"studies: {addresses.http_url}/api/studies)\n"
                 f"  Data         {settings.data_dir.resolve()}  "

@@ -5,6 +5,7 @@ Created once at start-up and passed down; no other module reads the environment 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     remote_aes: list[RemoteAE] = Field(default_factory=list)
     known_callers_only: bool = False
+    dimse_processes: int = Field(default=0, ge=0, le=64)  # 0: two per CPU core, at most 8
     max_pdu_size: int = Field(default=262144, ge=4096, le=16 * 1024 * 1024)
     max_associations: int = Field(default=50, ge=1, le=1000)
     acse_timeout: float = Field(default=30.0, gt=0)
@@ -106,6 +108,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Only what is passed in: load_settings merges file, environment and overrides in that order.
         return (init_settings,)
+
+    @property
+    def dimse_process_count(self) -> int:
+        """How many processes accept DICOM associations (this one included)."""
+        if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+            return 1  # an in-memory index cannot be shared
+        # Two per core: the kernel spreads connections over listeners by hash, and more listeners even it out.
+        return self.dimse_processes or min(2 * (os.cpu_count() or 1), 8)
 
     def remote_ae(self, title: str) -> RemoteAE | None:
         return next((ae for ae in self.remote_aes if ae.title == title), None)

@@ -14,6 +14,7 @@ import uvicorn
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse.server import DimseServer, start_dimse
+from pypacs.dimse.workers import start_workers, stop_workers
 from pypacs.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ class NodeAddresses:
 
 def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresses], None] | None = None) -> None:
     """Serve DIMSE and HTTP until interrupted; the archive is closed by the caller."""
-    dimse: DimseServer = start_dimse(settings, archive)
+    processes = settings.dimse_process_count
+    dimse: DimseServer = start_dimse(settings, archive, shared_port=processes > 1)
+    workers = start_workers(settings, dimse.port, processes - 1) if processes > 1 else []
     try:
         config = uvicorn.Config(
             create_app(archive),
@@ -59,4 +62,5 @@ def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresse
             raise OSError(f"HTTP server could not listen on {settings.http_host}:{settings.http_port}")
     finally:
         log.info("stopping the DICOM listener")
+        stop_workers(workers)
         dimse.stop()

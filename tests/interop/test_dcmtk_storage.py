@@ -179,6 +179,7 @@ def test_kill_9_during_storescu_loses_no_acknowledged_instance_and_leaves_no_orp
         pacs.process.send_signal(signal.SIGKILL)
         pacs.process.wait()
         client.wait(timeout=60)
+    assert _port_closes(pacs.dimse_port), "DICOM worker processes must die with the main process"
     acknowledged = _acknowledged_files(log_path.read_text())
     assert 60 <= len(acknowledged) < 400, "the kill must land in the middle of the transfer"
 
@@ -198,3 +199,58 @@ def test_kill_9_during_storescu_loses_no_acknowledged_instance_and_leaves_no_orp
         with archive.engines.reader.connect() as connection:
             [(series_count,)] = connection.exec_driver_sql("select num_instances from series").all()
             assert series_count == counts.instances, "counters match the rows"
+
+
+def _port_closes(port: int, within: float = 10.0) -> bool:
+    import socket
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def test_parallel_storescu_clients_into_several_processes_store_everything_once(tmp_path: Path, dcmtk: None):
+    import subprocess
+
+    from tests.interop.conftest import DCMTK_ENV
+
+    folders = []
+    for client in range(8):
+        folder = tmp_path / f"client{client}"
+        folder.mkdir()
+        study = f"1.2.826.0.1.66.{client % 3}"  # clients share studies and a patient: concurrent inserts
+        for number in range(15):
+            ds = make_dataset(
+                StudyInstanceUID=study,
+                SeriesInstanceUID=f"{study}.{client}",
+                PatientID="SHARED",
+                InstanceNumber=number + 1,
+                Modality="MR" if client % 2 else "CT",
+            )
+            ds.save_as(folder / f"{number}.dcm", enforce_file_format=True)
+        folders.append(folder)
+    pacs = start_pacs(tmp_path / "data", "--dimse-processes", "4")
+    try:
+        env = {**DCMTK_ENV}
+        clients = [
+            subprocess.Popen(["storescu", "-aec", "PYPACS", "+sd", "127.0.0.1", str(pacs.dimse_port), str(folder)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for folder in folders
+        ]  # fmt: skip
+        results = [(client.wait(timeout=120), client.stderr.read().decode()) for client in clients]
+        assert all(code == 0 for code, _ in results), results
+    finally:
+        assert stop_pacs(pacs) == 0
+    with Archive.open(Settings(data_dir=pacs.data_dir)) as archive:
+        counts = archive.counts()
+        assert (counts.patients, counts.studies, counts.series, counts.instances) == (1, 3, 8, 120)
+        assert archive.blobs.count() == 120
+        with archive.engines.reader.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "select num_series, num_instances, modalities_in_study from study order by study_instance_uid"
+            ).all()
+    assert [tuple(row) for row in rows] == [(3, 45, "CT\\MR"), (3, 45, "CT\\MR"), (2, 30, "CT\\MR")]

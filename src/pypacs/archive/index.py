@@ -5,7 +5,9 @@ Same schema on SQLite (WAL) and PostgreSQL; created and migrated with Alembic. N
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -182,21 +184,51 @@ class Engines:
 
     reader: Engine
     writer: Engine
-    _sqlite_lock: threading.Lock = field(default_factory=threading.Lock)
+    lock_path: Path | None = None  # SQLite only: the file other processes' writers lock too
+    _thread_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def is_sqlite(self) -> bool:
         return self.writer.dialect.name == "sqlite"
 
     def write_lock(self) -> AbstractContextManager[object]:
-        """Held around a write transaction: on SQLite, threads of this process queue here instead of in
-        SQLite's busy-wait loop (which sleeps in steps of up to 100 ms); PostgreSQL needs no lock."""
-        return self._sqlite_lock if self.is_sqlite else nullcontext()
+        """Held around a write transaction on SQLite: writers of this process and of other processes queue
+        here (a thread lock, then an flock, both woken by the kernel) instead of in SQLite's busy handler,
+        which sleeps in steps of up to 100 ms. PostgreSQL needs no lock."""
+        return _SqliteWriteLock(self._thread_lock, self.lock_path) if self.is_sqlite else nullcontext()
 
     def dispose(self) -> None:
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()
+
+
+class _SqliteWriteLock:
+    def __init__(self, thread_lock: threading.Lock, path: Path | None) -> None:
+        self._thread_lock = thread_lock
+        self._path = path
+        self._fd = -1
+
+    def __enter__(self) -> _SqliteWriteLock:
+        self._thread_lock.acquire()
+        if self._path is not None:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._release_file()
+                self._thread_lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._release_file()
+        self._thread_lock.release()
+
+    def _release_file(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = -1
 
 
 def create_engines(url: str, *, fsync: bool = True) -> Engines:
@@ -206,9 +238,13 @@ def create_engines(url: str, *, fsync: bool = True) -> Engines:
             url = str(parsed.set(drivername="postgresql+psycopg"))
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         return Engines(engine, engine)
+    lock_path = None
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return Engines(_sqlite_engine(url, "BEGIN", fsync), _sqlite_engine(url, "BEGIN IMMEDIATE", fsync))
+        lock_path = Path(f"{parsed.database}-writelock")
+    return Engines(
+        _sqlite_engine(url, "BEGIN", fsync), _sqlite_engine(url, "BEGIN IMMEDIATE", fsync), lock_path=lock_path
+    )
 
 
 def _sqlite_engine(url: str, begin: str, fsync: bool) -> Engine:

@@ -47,16 +47,19 @@ class Archive:
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 
     @classmethod
-    def open(cls, settings: Settings) -> Archive:
-        """Open (creating or migrating if needed) the index and blob store, and recover from any crash."""
+    def open(cls, settings: Settings, *, primary: bool = True) -> Archive:
+        """Open the index and blob store. The primary opener (one per node) also creates or migrates the
+        schema and recovers from a crash; secondary ones (DIMSE worker processes) must start after it."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engines = create_engines(settings.database_url, fsync=settings.fsync)
-        migrate(engines)
+        if primary:
+            migrate(engines)
         blobs = FileBlobStore(settings.data_dir, fsync=settings.fsync)
         archive = cls(settings, engines, blobs)
-        recovered = blobs.recover(archive._indexed_blob, archive._unindex_blob)
-        if recovered:
-            log.warning("recovered %d interrupted write(s) from the last run", recovered)
+        if primary:
+            recovered = blobs.recover(archive._indexed_blob, archive._unindex_blob)
+            if recovered:
+                log.warning("recovered %d interrupted write(s) from the last run", recovered)
         return archive
 
     def close(self) -> None:

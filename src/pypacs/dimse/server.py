@@ -6,6 +6,8 @@ Services are plugged in as pynetdicom event handlers (dimse.handlers); this modu
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 from dataclasses import dataclass
 
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
@@ -73,12 +75,28 @@ class DimseServer:
         self.server.shutdown()
 
 
-def start_dimse(settings: Settings, archive: Archive) -> DimseServer:
+class SharedPortServer(ThreadedAssociationServer):
+    """An association server whose port other processes may listen on too (SO_REUSEPORT): the kernel then
+    hands each new connection to one of them."""
+
+    def server_bind(self) -> None:
+        assert self.socket is not None
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
+
+def start_dimse(settings: Settings, archive: Archive, *, shared_port: bool = False) -> DimseServer:
+    """Listen for associations on a thread of this process; with shared_port, worker processes may listen
+    on the same port (see dimse.workers)."""
     ae = build_ae(settings)
     handlers = event_handlers(archive)
     for event in (evt.EVT_ACCEPTED, evt.EVT_REJECTED, evt.EVT_RELEASED, evt.EVT_ABORTED):
         handlers.append((event, _log_association))
-    server = ae.start_server((settings.dimse_host, settings.dimse_port), block=False, evt_handlers=handlers)  # type: ignore[arg-type]
-    assert server is not None  # non-blocking start returns the server
+    address = (settings.dimse_host, settings.dimse_port)
+    server_class = SharedPortServer if shared_port else ThreadedAssociationServer
+    server = ae.make_server(address, evt_handlers=handlers, server_class=server_class)  # type: ignore[arg-type]
+    ae._servers.append(server)  # as AE.start_server does: the server's shutdown() deregisters itself
+    thread = threading.Thread(target=server.serve_forever, name=f"dimse-{settings.dimse_port}", daemon=True)
+    thread.start()
     log.info("DICOM AE %s listening on %s:%d", settings.ae_title, settings.dimse_host, server.server_address[1])
     return DimseServer(server)
