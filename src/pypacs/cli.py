@@ -36,7 +36,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-IMPORT_WORKERS = 3
+IMPORT_THREADS = 3
 IMPORT_IN_FLIGHT = 8
 
 console = Console(width=None if sys.stdout.isatty() else 250)
@@ -168,25 +168,20 @@ def import_(
     try:
         total = count_items(paths)
         columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-        with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        # A few threads store files concurrently, so that one file's writes and fsyncs overlap the parsing and
+        # indexing of the next; results are collected in order, with at most IMPORT_IN_FLIGHT files in memory.
+        pool = ThreadPoolExecutor(max_workers=IMPORT_THREADS)
+        with pool, Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
             task = progress.add_task("import", total=total)
-            # Files are read here, in order, and stored by a few workers so that one file's fsyncs overlap
-            # the parsing and indexing of the next; at most IMPORT_IN_FLIGHT files are held in memory.
-            with ThreadPoolExecutor(max_workers=IMPORT_WORKERS) as pool:
-                in_flight: deque[tuple[str, Future[StoreOutcome]]] = deque()
-                for item in iter_items(paths):
-                    try:
-                        in_flight.append((item.name, pool.submit(archive.store, item.read())))
-                    except OSError as error:
-                        tally["rejected"] += 1
-                        rejected.append((item.name, str(error)))
-                        progress.advance(task)
-                    while len(in_flight) >= IMPORT_IN_FLIGHT or (in_flight and in_flight[0][1].done()):
-                        stored_bytes += _collect(in_flight.popleft(), tally, rejected)
-                        progress.advance(task)
-                while in_flight:
+            in_flight: deque[tuple[str, Future[StoreOutcome]]] = deque()
+            for item in iter_items(paths):
+                in_flight.append((item.name, pool.submit(_store_item, archive, item)))
+                while len(in_flight) >= IMPORT_IN_FLIGHT or (in_flight and in_flight[0][1].done()):
                     stored_bytes += _collect(in_flight.popleft(), tally, rejected)
                     progress.advance(task)
+            while in_flight:
+                stored_bytes += _collect(in_flight.popleft(), tally, rejected)
+                progress.advance(task)
     finally:
         archive.close()
     elapsed = time.perf_counter() - started
@@ -195,12 +190,17 @@ def import_(
         raise typer.Exit(1)
 
 
+def _store_item(archive: Any, item: Any) -> StoreOutcome:
+    outcome: StoreOutcome = archive.store(item.read())
+    return outcome
+
+
 def _collect(entry: tuple[str, Future[StoreOutcome]], tally: Counter[str], rejected: list[tuple[str, str]]) -> int:
     """Wait for one stored file; count its outcome; return the bytes stored."""
     name, future = entry
     try:
         outcome = future.result()
-    except ArchiveError as error:
+    except (ArchiveError, OSError) as error:
         tally["rejected"] += 1
         rejected.append((name, str(error)))
         return 0

@@ -1,21 +1,30 @@
-"""Finding objects to import: files, folders (recursively) and zip archives, for `pypacs import`.
+"""Finding objects to import: files, folders (recursively) and zip archives, for `pypacs import` and demo data.
 
-Yields named byte loaders only; whether something is DICOM is decided by archive ingest, not here.
+Items are plain descriptions (a path and maybe a zip member) read when stored; whether something is DICOM is
+decided by archive ingest, not here.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class ImportItem:
-    name: str  # for messages: a path, or archive.zip!member
-    read: Callable[[], bytes]
+    path: Path
+    member: str | None = None  # a file inside the zip at `path`
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    def read(self) -> bytes:
+        if self.member is None:
+            return self.path.read_bytes()
+        return _open_zip(self.path).read(self.member)
 
 
 def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
@@ -23,10 +32,8 @@ def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 yield from _items_of_file(child)
-        elif path.is_file():
-            yield from _items_of_file(path)
         else:
-            yield ImportItem(str(path), _missing(path))
+            yield from _items_of_file(path)  # a missing path fails when read, with its name
 
 
 def count_items(paths: list[Path]) -> int:
@@ -35,18 +42,19 @@ def count_items(paths: list[Path]) -> int:
 
 
 def _items_of_file(path: Path) -> Iterator[ImportItem]:
-    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-        # The archive stays open while its members are yielded: read each item before taking the next.
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if not info.is_dir():
-                    yield ImportItem(f"{path}!{info.filename}", partial(archive.read, info.filename))
+    if path.suffix.lower() == ".zip" and path.is_file() and zipfile.is_zipfile(path):
+        for info in _open_zip(path).infolist():
+            if not info.is_dir():
+                yield ImportItem(path, info.filename)
     else:
-        yield ImportItem(str(path), path.read_bytes)
+        yield ImportItem(path)
 
 
-def _missing(path: Path) -> Callable[[], bytes]:
-    def read() -> bytes:
-        raise FileNotFoundError(f"{path} does not exist")
+_open_zips: dict[Path, zipfile.ZipFile] = {}
 
-    return read
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    """Zip files stay open for the life of the process: reading member after member reuses the directory."""
+    if path not in _open_zips:
+        _open_zips[path] = zipfile.ZipFile(path)
+    return _open_zips[path]

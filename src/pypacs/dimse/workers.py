@@ -9,9 +9,11 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import threading
+import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -22,17 +24,33 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
+STARTUP_TIMEOUT = 60.0
+
+
 def start_workers(settings: Settings, port: int, count: int) -> list[BaseProcess]:
-    """Start `count` worker processes listening on `port` (already bound by this process with SO_REUSEPORT)."""
+    """Start `count` worker processes listening on `port` (already bound by this process with SO_REUSEPORT);
+    returns once each is listening, or has failed to start (logged), or STARTUP_TIMEOUT has passed."""
     payload = settings.model_dump(mode="json") | {"dimse_port": port}
     context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
     workers: list[BaseProcess] = [
-        context.Process(target=_worker_main, args=(payload, os.getpid()), name=f"pypacs-dimse-{number}")
+        context.Process(target=_worker_main, args=(payload, os.getpid(), ready), name=f"pypacs-dimse-{number}")
         for number in range(1, count + 1)
     ]
     for worker in workers:
         worker.start()
-    log.info("started %d DICOM worker process(es) on port %d", count, port)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    listening = 0
+    while listening < count and time.monotonic() < deadline:
+        try:
+            ready.get(timeout=0.2)
+            listening += 1
+        except queue.Empty:
+            if not any(worker.is_alive() for worker in workers):
+                break
+    if listening < count:
+        log.error("only %d of %d DICOM worker process(es) started", listening, count)
+    log.info("%d DICOM worker process(es) listening on port %d", listening, port)
     return workers
 
 
@@ -58,7 +76,7 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _worker_main(payload: dict[str, Any], parent_pid: int) -> None:
+def _worker_main(payload: dict[str, Any], parent_pid: int, ready: Any) -> None:
     _die_with_parent(parent_pid)
     from pypacs.archive.service import Archive
     from pypacs.dimse.server import start_dimse
@@ -73,6 +91,7 @@ def _worker_main(payload: dict[str, Any], parent_pid: int) -> None:
         signal.signal(signal_number, lambda *_: stopping.set())
     archive = Archive.open(settings, primary=False)
     server = start_dimse(settings, archive, shared_port=True)
+    ready.put(os.getpid())
     try:
         while not stopping.wait(1.0):
             if os.getppid() != parent_pid:
