@@ -99,7 +99,7 @@ def pacs(tmp_path: Path, dcmtk: None) -> Iterator[PacsProcess]:
 
 
 def run_dcmtk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), env=DCMTK_ENV, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(list(args), env=DCMTK_ENV, capture_output=True, text=True, errors="replace", timeout=timeout)
 
 
 def pypacs_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,15 +6,16 @@ Thin by rule: no SQL, no file paths, no pixel work here; domain errors become DI
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydicom.dataset import Dataset
 from pynetdicom import evt
 from pynetdicom.events import Event
 
-from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, StorageFull
+from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, StorageFull
 from pypacs.archive.service import Archive
+from pypacs.dicom.levels import Level, Root
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,61 @@ def make_store_handler(archive: Archive) -> Callable[[Event], Dataset]:
     return handle_store
 
 
+PENDING = 0xFF00
+CANCELLED = 0xFE00
+IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS = 0xA900
+UNABLE_TO_PROCESS = 0xC000
+
+FIND_MODELS: dict[str, Root] = {
+    "1.2.840.10008.5.1.4.1.2.1.1": Root.PATIENT,  # Patient Root Query/Retrieve Information Model - FIND
+    "1.2.840.10008.5.1.4.1.2.2.1": Root.STUDY,  # Study Root Query/Retrieve Information Model - FIND
+    "1.2.840.10008.5.1.4.1.2.3.1": Root.PATIENT_STUDY_ONLY,  # Patient/Study Only (retired) - FIND
+}
+
+
+def make_find_handler(archive: Archive) -> Callable[[Event], Iterator[tuple[Any, Dataset | None]]]:
+    def handle_find(event: Event) -> Iterator[tuple[Any, Dataset | None]]:
+        caller = event.assoc.requestor.ae_title
+        root = FIND_MODELS.get(str(event.request.AffectedSOPClassUID))
+        try:
+            identifier = event.identifier
+            level = Level(str(identifier.get("QueryRetrieveLevel", "")).strip().upper())
+        except ValueError:
+            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "Query/Retrieve Level missing or not one of "
+                         "PATIENT, STUDY, SERIES, IMAGE"), None  # fmt: skip
+            return
+        except Exception as error:  # an identifier pydicom cannot decode
+            yield status(UNABLE_TO_PROCESS, f"unreadable identifier: {error}"), None
+            return
+        if root is None:
+            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "not a Query/Retrieve FIND SOP class"), None
+            return
+        if not root.allows(level):
+            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"level {level} is not in the {root} root model"), None
+            return
+        try:
+            results = archive.find(level, identifier, root=root)
+        except InvalidQuery as error:
+            log.warning("C-FIND from %s refused: %s", caller, error)
+            yield status(UNABLE_TO_PROCESS, str(error)), None
+            return
+        count = 0
+        for result in results:
+            if event.is_cancelled:
+                log.info("C-FIND from %s cancelled after %d result(s)", caller, count)
+                yield CANCELLED, None
+                return
+            result.QueryRetrieveLevel = level.value
+            count += 1
+            yield PENDING, result
+        log.info("C-FIND %s %s from %s: %d result(s)", root.value, level.value, caller, count)
+
+    return handle_find
+
+
 def event_handlers(archive: Archive) -> list[tuple[Any, Callable[..., Any]]]:
     return [
         (evt.EVT_C_ECHO, handle_echo),
         (evt.EVT_C_STORE, make_store_handler(archive)),
+        (evt.EVT_C_FIND, make_find_handler(archive)),
     ]

@@ -18,9 +18,17 @@ from pynetdicom.transport import ThreadedAssociationServer
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse import reactor_tuning
-from pypacs.dimse.handlers import event_handlers
+from pypacs.dimse.handlers import FIND_MODELS, event_handlers
 
 log = logging.getLogger(__name__)
+
+# Query identifiers are small: the uncompressed syntaxes (and deflate) cover every SCU.
+QUERY_TRANSFER_SYNTAXES = [
+    "1.2.840.10008.1.2.1",
+    "1.2.840.10008.1.2",
+    "1.2.840.10008.1.2.1.99",
+    "1.2.840.10008.1.2.2",
+]
 
 
 def build_ae(settings: Settings) -> AE:
@@ -35,6 +43,8 @@ def build_ae(settings: Settings) -> AE:
     if settings.known_callers_only:
         ae.require_calling_aet = [remote.title for remote in settings.remote_aes]
     ae.add_supported_context(Verification, ALL_TRANSFER_SYNTAXES)
+    for find_model in FIND_MODELS:
+        ae.add_supported_context(find_model, QUERY_TRANSFER_SYNTAXES)
     for context in AllStoragePresentationContexts:
         assert context.abstract_syntax is not None
         ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
