@@ -42,6 +42,21 @@ class PacsProcess:
 
 
 def start_pacs(data_dir: Path, *extra: str, log_name: str = "server.log") -> PacsProcess:
+    """Start `pypacs serve` on free ports; tries new ports when another process took one in the meantime."""
+    for attempt in range(3):
+        try:
+            return _start_pacs_once(data_dir, *extra, log_name=log_name)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start_pacs_once(data_dir: Path, *extra: str, log_name: str) -> PacsProcess:
     dimse_port, http_port = free_port(), free_port()
     log_path = data_dir.parent / log_name
     command = [
@@ -55,6 +70,8 @@ def start_pacs(data_dir: Path, *extra: str, log_name: str = "server.log") -> Pac
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in pacs.log().lower() or "could not listen" in pacs.log().lower():
+                raise PortTaken(pacs.log())
             raise RuntimeError(f"pypacs serve exited with {process.returncode}:\n{pacs.log()}")
         try:
             if httpx.get(f"{pacs.http_url}/health", timeout=1).status_code == 200 and _dimse_listening(dimse_port):

@@ -24,12 +24,15 @@ def pacs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PacsProcess]:
     root = tmp_path_factory.mktemp("find")
     incoming = root / "incoming"
     incoming.mkdir()
+    # Instances of one study carry the same study attributes, as modalities send them: the first stored defines
+    # the study's indexed values, and `pypacs import` stores several files at once.
     objects = [
         dict(PatientID="P1", PatientName="Doe^John", StudyInstanceUID=S1, SeriesInstanceUID=S1 + ".1",
              StudyDate="20240315", Modality="CT", AccessionNumber="A1",
              ProcedureCodeSequence=[{"CodeValue": "X1", "CodingSchemeDesignator": "LOCAL"}]),
         dict(PatientID="P1", PatientName="Doe^John", StudyInstanceUID=S1, SeriesInstanceUID=S1 + ".2",
-             StudyDate="20240315", Modality="MR", AccessionNumber="A1", SeriesNumber=2),
+             StudyDate="20240315", Modality="MR", AccessionNumber="A1", SeriesNumber=2,
+             ProcedureCodeSequence=[{"CodeValue": "X1", "CodingSchemeDesignator": "LOCAL"}]),
         dict(PatientID="P2", PatientName="Roe^Jane", StudyInstanceUID=S2, SeriesInstanceUID=S2 + ".1",
              StudyDate="20230101", Modality="US", AccessionNumber="A2"),
         dict(PatientID="P3", PatientName="Poe^Edgar", StudyInstanceUID=S3, SeriesInstanceUID=S3 + ".1",
