@@ -261,7 +261,7 @@ _JOINS = {
 }
 
 
-def _base_select(plan: QueryPlan, columns: list[Any]) -> Select[Any]:
+def base_select(plan: QueryPlan, columns: list[Any]) -> Select[Any]:
     level = plan.level
     statement = select(*columns).select_from(LEVEL_TABLES[level])
     current = level
@@ -280,7 +280,7 @@ def _parent(level: Level) -> Level:
 
 def count(engine: Engine, request: QueryRequest) -> int:
     plan = plan_query(request)
-    statement = _base_select(plan, [func.count()])
+    statement = base_select(plan, [func.count()])
     with engine.connect() as connection:
         return int(connection.execute(statement).scalar_one())
 
@@ -309,7 +309,7 @@ def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator
         columns.append(instance_metadata.c.json.label("metadata"))
     if level.depth >= Level.STUDY.depth:
         columns.append(study.c.pk.label("study_pk"))
-    statement = _base_select(plan, columns).order_by(base.c.pk)
+    statement = base_select(plan, columns).order_by(base.c.pk)
     if plan.request.limit is not None:
         statement = statement.limit(plan.request.limit)
     if plan.request.offset:

@@ -20,6 +20,7 @@ from pypacs.archive.errors import NotFound
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.removal import unindex_instance
+from pypacs.archive.retrieve import RetrieveTarget, retrieve_targets
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
@@ -113,6 +114,11 @@ class Archive:
         a bad query raises InvalidQuery here; results are then read from the index as they are consumed."""
         request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
         return query_module.find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+
+    def retrieve_targets(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> list[RetrieveTarget]:
+        """The instances a C-MOVE / C-GET identifier names (InvalidQuery when it names none properly)."""
+        request = query_module.QueryRequest(level, identifier, root=root)
+        return retrieve_targets(self.engines.reader, request)
 
     def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
         request = query_module.QueryRequest(level, identifier, root=root)

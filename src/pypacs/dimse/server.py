@@ -19,6 +19,7 @@ from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse import reactor_tuning
 from pypacs.dimse.handlers import FIND_MODELS, event_handlers
+from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, make_get_handler, make_move_handler
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,12 @@ def build_ae(settings: Settings) -> AE:
     if settings.known_callers_only:
         ae.require_calling_aet = [remote.title for remote in settings.remote_aes]
     ae.add_supported_context(Verification, ALL_TRANSFER_SYNTAXES)
-    for find_model in FIND_MODELS:
-        ae.add_supported_context(find_model, QUERY_TRANSFER_SYNTAXES)
+    for query_model in (*FIND_MODELS, *MOVE_MODELS, *GET_MODELS):
+        ae.add_supported_context(query_model, QUERY_TRANSFER_SYNTAXES)
     for context in AllStoragePresentationContexts:
         assert context.abstract_syntax is not None
-        ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
+        # scp_role: a C-GET requestor receives its images on this association, as Storage SCP.
+        ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
     return ae
 
 
@@ -100,6 +102,8 @@ def start_dimse(settings: Settings, archive: Archive, *, shared_port: bool = Fal
     on the same port (see dimse.workers)."""
     ae = build_ae(settings)
     handlers = event_handlers(archive)
+    handlers.append((evt.EVT_C_GET, make_get_handler(archive)))
+    handlers.append((evt.EVT_C_MOVE, make_move_handler(archive, settings)))
     for event in (evt.EVT_ACCEPTED, evt.EVT_REJECTED, evt.EVT_RELEASED, evt.EVT_ABORTED):
         handlers.append((event, _log_association))
     address = (settings.dimse_host, settings.dimse_port)

@@ -1,0 +1,41 @@
+"""What a C-MOVE or C-GET sends: the stored instances a retrieve identifier names, in series and instance order.
+
+Built on the query model's filters; knows nothing of associations or statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from pypacs.archive.errors import InvalidQuery
+from pypacs.archive.index import instance, series
+from pypacs.archive.query import QueryRequest, base_select, plan_query
+from pypacs.dicom.levels import UNIQUE_KEY, Level
+
+
+@dataclass(frozen=True)
+class RetrieveTarget:
+    """One stored instance to send."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    blob_key: str
+
+
+def retrieve_targets(engine: Engine, request: QueryRequest) -> list[RetrieveTarget]:
+    """The instances a retrieve identifier names. The level's unique key must hold values (a retrieve never
+    means "everything"); keys of the levels above narrow it further when given."""
+    unique = UNIQUE_KEY[request.level]
+    element = request.identifier.get(unique)
+    if element is None or str(element).strip() in ("", "*"):
+        raise InvalidQuery(f"a {request.level}-level retrieve needs a value for {unique}")
+    plan = plan_query(QueryRequest(Level.IMAGE, request.identifier, root=request.root))
+    columns = [instance.c.sop_instance_uid, instance.c.sop_class_uid, instance.c.transfer_syntax_uid]
+    statement = base_select(plan, [*columns, instance.c.blob_key]).order_by(
+        series.c.series_number, series.c.pk, instance.c.instance_number, instance.c.pk
+    )
+    with engine.connect() as connection:
+        return [RetrieveTarget(*row) for row in connection.execute(statement)]
