@@ -17,7 +17,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
-from pypacs.dimse import reactor_tuning
+from pypacs.dimse import network_tuning
 from pypacs.dimse.handlers import FIND_MODELS, event_handlers
 from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, make_get_handler, make_move_handler
 
@@ -33,7 +33,7 @@ QUERY_TRANSFER_SYNTAXES = [
 
 
 def build_ae(settings: Settings) -> AE:
-    reactor_tuning.install()
+    network_tuning.install()
     ae = AE(ae_title=settings.ae_title)
     ae.maximum_pdu_size = settings.max_pdu_size
     ae.acse_timeout = settings.acse_timeout
