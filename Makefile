@@ -35,7 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/query.py
-	cd bench && ../$(VENV)/bin/python retrieve.py
+	$(VENV)/bin/python bench/retrieve.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info
