@@ -1,12 +1,8 @@
-"""The `pypacs` command: serve, import, ls, config show, synth.
-
-An adapter like DIMSE and HTTP: it turns options into Settings and archive calls, and results into tables.
-"""
+"""Commands on the local archive: serve, import, ls, config show, synth."""
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,69 +11,30 @@ from typing import Annotated, Any
 
 import typer
 from pydicom.dataset import Dataset
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError
 from pypacs.archive.ingest import StoreOutcome
-from pypacs.config import ConfigError, Settings, load_settings
-from pypacs.dicom.levels import Level
-from pypacs.runtime import configure_process
-
-app = typer.Typer(
-    help="pypacs: a PACS in Python. Store, index, search and serve DICOM images.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
+from pypacs.cli import (
+    ConfigOption,
+    DatabaseOption,
+    DataDirOption,
+    _open_archive,
+    _settings,
+    _setup_logging,
+    _text,
+    app,
+    config_app,
+    console,
+    errors,
+    say,
 )
-config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
-app.add_typer(config_app, name="config")
+from pypacs.dicom.levels import Level
 
 IMPORT_THREADS = 3
 IMPORT_IN_FLIGHT = 8
-
-console = Console(width=None if sys.stdout.isatty() else 250)
-errors = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file (PYPACS_* variables override it).")
-]
-DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Folder of the blob store and the SQLite index.")
-]
-DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL of the index (default: SQLite in the data dir).")
-]
-
-
-def say(message: str) -> None:
-    """A message for the operator on stderr: plain text, one line, never wrapped."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        return load_settings(config, **overrides)
-    except ConfigError as error:
-        say(f"pypacs: {error}")
-        raise typer.Exit(2) from error
-
-
-def _setup_logging(settings: Settings) -> None:
-    configure_process(settings, RichHandler(console=errors, show_path=False, rich_tracebacks=False))
-
-
-def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
-    from pypacs.archive.service import Archive
-
-    try:
-        return Archive.open(settings)
-    except Exception as error:
-        say(f"pypacs: cannot open the archive at {settings.data_dir}: {error}")
-        raise typer.Exit(1) from error
 
 
 @app.command()
@@ -96,7 +53,7 @@ def serve(
         list[Path] | None, typer.Option(help="Also load the DICOM files in this folder as demo data (repeatable).")
     ] = None,
 ) -> None:
-    """Run the PACS: the DICOM listener (C-ECHO, C-STORE) and the HTTP server, until Ctrl-C."""
+    """Run the PACS: the DICOM listener (echo, store, find, move, get) and the HTTP server, until Ctrl-C."""
     from pypacs.node import NodeAddresses
     from pypacs.node import serve as run_node
 
@@ -306,14 +263,6 @@ def list_(
     console.print(table)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        return "\\".join(str(item) for item in value)
-    return str(value)
-
-
 @config_app.command("show")
 def config_show(config: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Print the effective configuration (defaults, file, environment and options merged) as JSON."""
@@ -344,11 +293,3 @@ def synth(
         datasets = make_study([spec], patient=patient, seed=seed * 100003 + number)
         written += len(write_datasets(datasets, output / f"study{number:05d}"))
     console.print(f"wrote {written} files to {output}", markup=False, highlight=False)
-
-
-def main() -> None:  # pragma: no cover - console script entry
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())

@@ -1,0 +1,157 @@
+"""SCU operations against another DICOM node: echo, store, find. Used by the CLI (and later by routing).
+
+Peers are `AET@host:port` or a registered remote AE title; every operation uses one association.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pynetdicom import AE
+from pynetdicom.association import Association
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+from pypacs.config import Settings, validate_ae_title
+from pypacs.dicom.levels import Root
+from pypacs.dimse import network_tuning
+from pypacs.dimse.handlers import FIND_MODELS
+
+_PEER = re.compile(r"^(?P<title>[^@]{1,16})@(?P<host>[^:@]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
+MAX_STORE_CONTEXTS = 128
+
+
+class ClientError(Exception):
+    """An SCU operation could not be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    title: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.title}@{self.host}:{self.port}"
+
+
+def parse_peer(text: str, settings: Settings) -> Peer:
+    """`AET@host:port`, or the title of a remote AE in the settings."""
+    match = _PEER.match(text.strip())
+    if match:
+        port = int(match["port"])
+        if not 1 <= port <= 65535:
+            raise ClientError(f"port {port} out of range in {text!r}")
+        try:
+            title = validate_ae_title(match["title"])
+        except ValueError as error:
+            raise ClientError(str(error)) from error
+        return Peer(title, match["host"].strip("[]"), port)
+    known = settings.remote_ae(text.strip())
+    if known is None:
+        raise ClientError(f"{text!r} is neither AET@host:port nor a registered remote AE")
+    return Peer(known.title, known.host, known.port)
+
+
+def _associate(peer: Peer, settings: Settings, contexts: list[tuple[str, list[str] | None]]) -> Association:
+    network_tuning.install()
+    ae = AE(ae_title=settings.ae_title)
+    ae.acse_timeout = settings.acse_timeout
+    ae.dimse_timeout = settings.dimse_timeout
+    ae.network_timeout = settings.network_timeout
+    for abstract_syntax, syntaxes in contexts:
+        ae.add_requested_context(abstract_syntax, syntaxes) if syntaxes else ae.add_requested_context(abstract_syntax)
+    assoc = ae.associate(peer.host, peer.port, ae_title=peer.title, max_pdu=settings.max_pdu_size)
+    if assoc.is_rejected:
+        raise ClientError(f"{peer} rejected the association (check the AE titles and the peer's list of callers)")
+    if not assoc.is_established:
+        raise ClientError(f"cannot associate with {peer}: no answer, or the connection was refused or aborted")
+    return assoc
+
+
+def echo(peer: Peer, settings: Settings) -> float:
+    """C-ECHO; returns the round trip in milliseconds (association excluded)."""
+    assoc = _associate(peer, settings, [(Verification, None)])
+    try:
+        started = time.perf_counter()
+        response = assoc.send_c_echo()
+        elapsed = (time.perf_counter() - started) * 1000
+    finally:
+        assoc.release()
+    if not response or response.get("Status") != 0x0000:
+        raise ClientError(f"C-ECHO to {peer} failed: status {_status_text(response)}")
+    return elapsed
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    path: Path
+    status: int | None  # None: not sent (unreadable file, or no accepted context)
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and (self.status == 0x0000 or self.status >> 12 == 0xB)
+
+
+def store(peer: Peer, settings: Settings, paths: list[Path]) -> Iterator[StoreResult]:
+    """C-STORE each file over one association, proposing each file's SOP class and transfer syntax."""
+    readable: list[tuple[Path, str, str]] = []
+    for path in paths:
+        try:
+            meta = dcmread(path, stop_before_pixels=True, specific_tags=["SOPClassUID"])
+            sop_class = str(meta.get("SOPClassUID") or meta.file_meta.MediaStorageSOPClassUID)
+            readable.append((path, sop_class, str(meta.file_meta.TransferSyntaxUID)))
+        except (OSError, InvalidDicomError, AttributeError) as error:
+            yield StoreResult(path, None, f"not sent: not a readable DICOM file ({error})")
+    if not readable:
+        return
+    pairs = sorted({(sop_class, syntax) for _, sop_class, syntax in readable})
+    if len(pairs) > MAX_STORE_CONTEXTS:
+        raise ClientError(f"the files need {len(pairs)} presentation contexts; one association allows 128")
+    assoc = _associate(peer, settings, [(sop_class, [syntax]) for sop_class, syntax in pairs])
+    try:
+        for path, _sop_class, _syntax in readable:
+            try:
+                response = assoc.send_c_store(path)
+            except ValueError as error:  # no accepted context for this SOP class / transfer syntax
+                yield StoreResult(path, None, f"not sent: {error}")
+                continue
+            if not assoc.is_established:
+                yield StoreResult(path, None, "not sent: the association was aborted")
+                break
+            code = int(response.Status) if response and "Status" in response else None
+            yield StoreResult(path, code, _status_text(response))
+    finally:
+        if assoc.is_established:
+            assoc.release()
+
+
+def find(peer: Peer, settings: Settings, identifier: Dataset, root: Root = Root.STUDY) -> Iterator[Dataset]:
+    """C-FIND; yields each matching identifier; raises ClientError on a failure status."""
+    model = next(uid for uid, model_root in FIND_MODELS.items() if model_root is root)
+    assoc = _associate(peer, settings, [(model, None)])
+    try:
+        for response, found in assoc.send_c_find(identifier, model):
+            code = int(response.Status) if response and "Status" in response else None
+            if code in (0xFF00, 0xFF01) and found is not None:
+                yield found
+            elif code != 0x0000:
+                raise ClientError(f"C-FIND failed: status {_status_text(response)}")
+    finally:
+        if assoc.is_established:
+            assoc.release()
+
+
+def _status_text(response: Dataset | None) -> str:
+    if not response or "Status" not in response:
+        return "none (no response, timeout or abort)"
+    text = f"0x{int(response.Status):04X}"
+    comment = response.get("ErrorComment")
+    return f"{text} ({comment})" if comment else text
