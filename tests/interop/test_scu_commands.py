@@ -84,3 +84,41 @@ def test_find_queries_another_node_with_friendly_flags_and_keys(pacs: PacsProces
     assert bad.returncode == 1 and "StudyDate" in bad.stderr
     unknown = pypacs_cli("find", peer, "-k", "NoSuchKeyword=1")
     assert unknown.returncode == 2 and "not a DICOM keyword" in unknown.stderr
+
+
+@pytest.mark.skipif(not SHARED_CT.exists(), reason="shared CT not present")
+def test_move_and_get_fetch_a_study_from_another_node(storescp, tmp_path: Path):
+    from tests.interop.conftest import start_pacs, stop_pacs
+
+    destination, received = storescp
+    title, _, address = destination.partition("@")
+    host, _, port = address.partition(":")
+    config = tmp_path / "source.toml"
+    config.write_text(f'[[remote_aes]]\ntitle = "{title}"\nhost = "{host}"\nport = {port}\n')
+    source_data = tmp_path / "source"
+    assert pypacs_cli("import", str(SHARED_CT), "--data-dir", str(source_data)).returncode == 0
+    study = str(dcmread(next(SHARED_CT.glob("*.dcm"))).StudyInstanceUID)
+    originals = {dcmread(p).SOPInstanceUID for p in SHARED_CT.glob("*.dcm")}
+    source = start_pacs(source_data, "--config", str(config))
+    try:
+        peer = f"PYPACS@127.0.0.1:{source.dimse_port}"
+        moved = pypacs_cli("move", peer, "--to", title, "--study", study)
+        assert moved.returncode == 0, moved.stderr
+        assert "28 completed, 0 failed" in moved.stdout
+        assert {dcmread(p).SOPInstanceUID for p in received.iterdir()} == originals
+        unknown = pypacs_cli("move", peer, "--to", "NOBODY", "--study", study)
+        assert unknown.returncode == 1 and "0xA801" in unknown.stderr
+
+        folder = tmp_path / "fetched"
+        fetched = pypacs_cli("get", peer, "--study", study, "--out", str(folder))
+        assert fetched.returncode == 0, fetched.stderr
+        assert {p.stem for p in folder.glob("*.dcm")} == originals
+        local = tmp_path / "local"
+        into = pypacs_cli("get", peer, "--study", study, "--into-archive", "--data-dir", str(local))
+        assert into.returncode == 0, into.stderr
+        listing = json.loads(pypacs_cli("ls", "series", "--json", "--data-dir", str(local)).stdout)
+        assert [row["NumberOfSeriesRelatedInstances"] for row in listing] == ["28"]
+        neither = pypacs_cli("get", peer, "--study", study)
+        assert neither.returncode == 2 and "exactly one of --out" in neither.stderr
+    finally:
+        stop_pacs(source)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydicom import dcmread
+from pydicom.dataset import Dataset
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from pypacs.cli import (
     ConfigOption,
+    DatabaseOption,
+    DataDirOption,
+    _open_archive,
     _settings,
     _text,
     app,
@@ -158,3 +164,116 @@ def find(
     for ds in found:
         table.add_row(*[_text(ds.get(name)) for name in names])
     console.print(table)
+
+
+def _retrieve_identifier(level: str, study: str | None, series: str | None, keys: list[str] | None) -> Dataset:
+    from pypacs.dicom.identifiers import InvalidKeyText, identifier_from_keys
+
+    texts = [*(f"StudyInstanceUID={study}" for _ in [study] if study), *(f"SeriesInstanceUID={series}" for _ in
+             [series] if series), *(keys or [])]  # fmt: skip
+    try:
+        identifier = identifier_from_keys(texts)
+        identifier.QueryRetrieveLevel = Level(level.upper()).value
+    except (InvalidKeyText, ValueError) as error:
+        say(f"pypacs: {error}")
+        raise typer.Exit(2) from error
+    return identifier
+
+
+def _print_retrieve(service: str, summary: Any) -> None:
+    console.print(
+        f"{service}: {summary.completed} completed, {summary.failed} failed, {summary.warning} warning",
+        markup=False,
+        highlight=False,
+    )
+    for uid in summary.failed_uids:
+        say(f"failed {uid}")
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+RetrieveLevel = Annotated[str, typer.Option(help="PATIENT, STUDY, SERIES or IMAGE.")]
+StudyOption = Annotated[str | None, typer.Option("--study", help="Study Instance UID(s), backslash-separated.")]
+SeriesOption = Annotated[str | None, typer.Option("--series", help="Series Instance UID(s), backslash-separated.")]
+KeyOption = Annotated[list[str] | None, typer.Option("--key", "-k", help="Keyword=Value or gggg,eeee=Value.")]
+PatientRootOption = Annotated[bool, typer.Option("--patient-root", help="Use the Patient Root model.")]
+
+
+@app.command()
+def move(
+    peer: PeerArgument,
+    to: Annotated[str, typer.Option("--to", help="AE title the peer should send to (it must know it).")],
+    level: RetrieveLevel = "STUDY",
+    study: StudyOption = None,
+    series: SeriesOption = None,
+    key: KeyOption = None,
+    patient_root: PatientRootOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Ask another node to send studies, series or images to an AE (C-MOVE); exits 1 if any failed."""
+    from pypacs.dicom.levels import Root
+    from pypacs.dimse.client import ClientError
+    from pypacs.dimse.client import move as send_move
+
+    settings = _settings(config)
+    target = _peer(peer, settings)
+    identifier = _retrieve_identifier(level, study, series, key)
+    try:
+        summary = send_move(target, settings, identifier, to, Root.PATIENT if patient_root else Root.STUDY)
+    except ClientError as error:
+        say(f"pypacs: {error}")
+        raise typer.Exit(1) from error
+    _print_retrieve(f"C-MOVE to {to}", summary)
+
+
+@app.command()
+def get(
+    peer: PeerArgument,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write the received files into.")] = None,
+    into_archive: Annotated[bool, typer.Option("--into-archive", help="Store what arrives in this archive.")] = False,
+    level: RetrieveLevel = "STUDY",
+    study: StudyOption = None,
+    series: SeriesOption = None,
+    key: KeyOption = None,
+    patient_root: PatientRootOption = False,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Fetch studies, series or images from another node on one association (C-GET), into a folder or the
+    local archive; exits 1 if any failed."""
+    import hashlib
+    import re
+
+    from pypacs.dicom.levels import Root
+    from pypacs.dimse.client import ClientError
+    from pypacs.dimse.client import get as send_get
+
+    if (out is None) == (not into_archive):
+        say("pypacs: give exactly one of --out FOLDER and --into-archive")
+        raise typer.Exit(2)
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
+    target = _peer(peer, settings)
+    identifier = _retrieve_identifier(level, study, series, key)
+    archive = _open_archive(settings) if into_archive else None
+
+    def receive(data: bytes) -> None:
+        if archive is not None:
+            archive.store(data, source_ae=target.title)
+            return
+        assert out is not None
+        uid = str(dcmread(BytesIO(data), stop_before_pixels=True, specific_tags=["SOPInstanceUID"]).SOPInstanceUID)
+        # A file is named by its UID only when the UID is plain digits and dots: received text never makes a path.
+        name = uid if re.fullmatch(r"[0-9.]{1,64}", uid) else hashlib.sha256(data).hexdigest()[:40]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.dcm").write_bytes(data)
+
+    try:
+        summary = send_get(target, settings, identifier, receive, Root.PATIENT if patient_root else Root.STUDY)
+    except ClientError as error:
+        say(f"pypacs: {error}")
+        raise typer.Exit(1) from error
+    finally:
+        if archive is not None:
+            archive.close()
+    _print_retrieve("C-GET", summary)

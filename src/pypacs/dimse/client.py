@@ -1,4 +1,4 @@
-"""SCU operations against another DICOM node: echo, store, find. Used by the CLI (and later by routing).
+"""SCU operations against another DICOM node: echo, store, find, move, get. Used by the CLI (later routing).
 
 Peers are `AET@host:port` or a registered remote AE title; every operation uses one association.
 """
@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pynetdicom import AE
+from pynetdicom import AE, StoragePresentationContexts, build_role, evt
 from pynetdicom.association import Association
+from pynetdicom.events import Event
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from pypacs.config import Settings, validate_ae_title
@@ -155,3 +157,102 @@ def _status_text(response: Dataset | None) -> str:
     text = f"0x{int(response.Status):04X}"
     comment = response.get("ErrorComment")
     return f"{text} ({comment})" if comment else text
+
+
+@dataclass(frozen=True)
+class RetrieveSummary:
+    completed: int
+    failed: int
+    warning: int
+    failed_uids: tuple[str, ...] = ()
+
+
+def move(
+    peer: Peer, settings: Settings, identifier: Dataset, destination: str, root: Root = Root.STUDY
+) -> RetrieveSummary:
+    """C-MOVE: ask the peer to send what the identifier names to `destination` (an AE title it knows)."""
+    model = _model(root, "MOVE")
+    assoc = _associate(peer, settings, [(model, None)])
+    final: Dataset | None = None
+    failed_uids: tuple[str, ...] = ()
+    try:
+        for response, identifier_back in assoc.send_c_move(identifier, destination, model):
+            if response and "Status" in response and response.Status not in (0xFF00, 0xFF01):
+                final = response
+                failed_uids = _failed_uids(identifier_back)
+    finally:
+        if assoc.is_established:
+            assoc.release()
+    return _summary(final, failed_uids, "C-MOVE")
+
+
+def get(
+    peer: Peer, settings: Settings, identifier: Dataset, receive: Callable[[bytes], None], root: Root = Root.STUDY
+) -> RetrieveSummary:
+    """C-GET: receive what the identifier names on this association; `receive` gets each object's Part 10 bytes
+    (an exception from it fails that sub-operation with 0xA700)."""
+    network_tuning.install()
+    model = _model(root, "GET")
+    ae = AE(ae_title=settings.ae_title)
+    ae.acse_timeout, ae.dimse_timeout, ae.network_timeout = (
+        settings.acse_timeout, settings.dimse_timeout, settings.network_timeout,
+    )  # fmt: skip
+    ae.add_requested_context(model)
+    storage = [str(cx.abstract_syntax) for cx in StoragePresentationContexts][: MAX_STORE_CONTEXTS - 1]
+    for sop_class in storage:
+        ae.add_requested_context(sop_class)
+
+    def on_store(event: Event) -> int:
+        try:
+            receive(event.encoded_dataset(include_meta=True))
+        except Exception:  # reported to the peer as a failed sub-operation
+            return 0xA700
+        return 0x0000
+
+    roles: list[Any] = [build_role(sop_class, scp_role=True) for sop_class in storage]
+    assoc = ae.associate(peer.host, peer.port, ae_title=peer.title, ext_neg=roles,
+                         evt_handlers=[(evt.EVT_C_STORE, on_store)])  # fmt: skip
+    if not assoc.is_established:
+        raise ClientError(f"cannot associate with {peer} for C-GET")
+    final: Dataset | None = None
+    failed_uids: tuple[str, ...] = ()
+    try:
+        for response, identifier_back in assoc.send_c_get(identifier, model):
+            if response and "Status" in response and response.Status not in (0xFF00, 0xFF01):
+                final = response
+                failed_uids = _failed_uids(identifier_back)
+    finally:
+        if assoc.is_established:
+            assoc.release()
+    return _summary(final, failed_uids, "C-GET")
+
+
+def _model(root: Root, service: str) -> str:
+    from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS
+
+    models = MOVE_MODELS if service == "MOVE" else GET_MODELS
+    found = [uid for uid, model_root in models.items() if model_root is root]
+    if not found:
+        raise ClientError(f"the {root.value} root model has no {service} service")
+    return found[0]
+
+
+def _failed_uids(identifier: Dataset | None) -> tuple[str, ...]:
+    if identifier is None or "FailedSOPInstanceUIDList" not in identifier:
+        return ()
+    value = identifier.FailedSOPInstanceUIDList
+    return tuple(value) if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue" else (str(value),)
+
+
+def _summary(final: Dataset | None, failed_uids: tuple[str, ...], service: str) -> RetrieveSummary:
+    if final is None:
+        raise ClientError(f"{service} ended without a final response (timeout or abort)")
+    code = int(final.Status)
+    if code not in (0x0000, 0xB000, 0xFE00) and not code >> 12 == 0xA7:
+        raise ClientError(f"{service} failed: status {_status_text(final)}")
+    return RetrieveSummary(
+        completed=int(final.get("NumberOfCompletedSuboperations", 0) or 0),
+        failed=int(final.get("NumberOfFailedSuboperations", 0) or 0),
+        warning=int(final.get("NumberOfWarningSuboperations", 0) or 0),
+        failed_uids=failed_uids,
+    )
