@@ -110,7 +110,46 @@ def test_every_command_has_help():
         ["ls", "--help"],
         ["config", "show", "--help"],
         ["synth", "--help"],
+        ["ae", "list", "--help"],
+        ["ae", "add", "--help"],
+        ["ae", "remove", "--help"],
+        ["echo", "--help"],
+        ["store", "--help"],
+        ["find", "--help"],
+        ["move", "--help"],
+        ["get", "--help"],
     ):
         result = runner.invoke(app, command)
         assert result.exit_code == 0, command
         assert "Usage" in result.output
+
+
+def test_ae_add_list_and_remove_manage_the_registry(tmp_path: Path):
+    data = ["--data-dir", str(tmp_path / "data")]
+    added = runner.invoke(app, ["ae", "add", "CT_ROOM2", "10.1.2.3", "104", "--no-retrieve",
+                                "--description", "CT room 2", *data])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "added CT_ROOM2@10.1.2.3:104 (may store, query)" in added.output
+    again = runner.invoke(app, ["ae", "add", "CT_ROOM2", "10.1.2.4", "104", *data])
+    assert again.exit_code == 1 and "already registered (use --replace" in again.output
+    changed = runner.invoke(app, ["ae", "add", "CT_ROOM2", "10.1.2.4", "11112", "--replace", *data])
+    assert changed.exit_code == 0 and "changed CT_ROOM2@10.1.2.4:11112" in changed.output
+    listed = json.loads(runner.invoke(app, ["ae", "list", "--json", *data]).output)
+    assert listed == [{"title": "CT_ROOM2", "host": "10.1.2.4", "port": 11112, "description": "",
+                       "may_store": True, "may_query": True, "may_retrieve": True, "source": "registry"}]  # fmt: skip
+    assert runner.invoke(app, ["ae", "remove", "CT_ROOM2", *data]).exit_code == 0
+    gone = runner.invoke(app, ["ae", "remove", "CT_ROOM2", *data])
+    assert gone.exit_code == 1 and "AE CT_ROOM2 is not registered" in gone.output
+
+
+def test_ae_commands_refuse_bad_entries_and_leave_config_peers_to_the_file(tmp_path: Path):
+    config = tmp_path / "pypacs.toml"
+    config.write_text('[[remote_aes]]\ntitle = "FROMFILE"\nhost = "h"\nport = 104\n')
+    data = ["--data-dir", str(tmp_path / "data"), "--config", str(config)]
+    bad = runner.invoke(app, ["ae", "add", "WAY_TOO_LONG_AE_TITLE", "h", "70000", *data])
+    assert bad.exit_code == 2
+    assert "longer than 16 characters" in bad.output and "port" in bad.output
+    clash = runner.invoke(app, ["ae", "remove", "FROMFILE", *data])
+    assert clash.exit_code == 1 and f"defined in {config}; it can only be removed there" in clash.output
+    table = runner.invoke(app, ["ae", "list", *data]).output
+    assert "FROMFILE" in table and str(config) in table

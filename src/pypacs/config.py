@@ -54,6 +54,14 @@ class RemoteAE(BaseModel):
     host: str
     port: int = Field(ge=1, le=65535)
     description: str = ""
+    may_store: bool = True
+    may_query: bool = True
+    may_retrieve: bool = True
+
+    def permissions_text(self) -> str:
+        allowed = [name for name, flag in (("store", self.may_store), ("query", self.may_query),
+                                           ("retrieve", self.may_retrieve)) if flag]  # fmt: skip
+        return ", ".join(allowed) or "echo only"
 
     _check_title = field_validator("title")(lambda cls, v: validate_ae_title(v))
 
@@ -74,16 +82,19 @@ class Settings(BaseSettings):
     data_dir: Path = Path("pacs-data")
     database_url: str = ""
     remote_aes: list[RemoteAE] = Field(default_factory=list)
-    known_callers_only: bool = False
+    known_callers_only: bool = False  # refuse associations from AE titles not in the registry
+    check_caller_host: bool = False  # a registered caller must connect from its registered host
     dimse_processes: int = Field(default=0, ge=0, le=64)  # 0: two per CPU core, at most 8
     max_pdu_size: int = Field(default=262144, ge=4096, le=16 * 1024 * 1024)
-    max_associations: int = Field(default=50, ge=1, le=1000)
+    max_associations: int = Field(default=50, ge=1, le=1000)  # at once, over all DIMSE processes
+    max_message_size: int = Field(default=1024**3, ge=1024 * 1024, le=64 * 1024**3)  # one DIMSE message, bytes
     acse_timeout: float = Field(default=30.0, gt=0)
     dimse_timeout: float = Field(default=60.0, gt=0)
     network_timeout: float = Field(default=60.0, gt=0)
     duplicate_policy: DuplicatePolicy = "keep"
     fsync: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    config_file: Path | None = None  # set by load_settings: the TOML file, re-read when its peers change
 
     _check_ae_title = field_validator("ae_title")(lambda cls, v: validate_ae_title(v))
 
@@ -121,6 +132,16 @@ class Settings(BaseSettings):
         return next((ae for ae in self.remote_aes if ae.title == title), None)
 
 
+def read_remote_aes(config_file: Path) -> list[RemoteAE]:
+    """The [[remote_aes]] of a TOML configuration file, validated; ConfigError when unusable."""
+    values = _read_toml(config_file).get("remote_aes", [])
+    try:
+        return [RemoteAE(**entry) for entry in values]
+    except (ValidationError, TypeError) as exc:
+        problem = _one_line(exc, str(config_file)) if isinstance(exc, ValidationError) else str(exc)
+        raise ConfigError(problem) from exc
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -148,7 +169,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     given = {key: value for key, value in overrides.items() if value is not None}
     source = f"{config_file}, environment and options" if config_file else "environment and options"
     try:
-        return Settings(**{**file_values, **_environment_values(), **given})
+        return Settings(**{**file_values, **_environment_values(), **given, "config_file": config_file})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from exc
 

@@ -13,8 +13,9 @@ import uvicorn
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
+from pypacs.dimse.policy import AssociationSlots
 from pypacs.dimse.server import DimseServer, start_dimse
-from pypacs.dimse.workers import start_workers, stop_workers
+from pypacs.dimse.workers import association_counts, start_workers, stop_workers
 from pypacs.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,10 @@ class NodeAddresses:
 def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresses], None] | None = None) -> None:
     """Serve DIMSE and HTTP until interrupted; the archive is closed by the caller."""
     processes = settings.dimse_process_count
-    dimse: DimseServer = start_dimse(settings, archive, shared_port=processes > 1)
-    workers = start_workers(settings, dimse.port, processes - 1) if processes > 1 else []
+    counts = association_counts(processes)
+    slots = AssociationSlots(counts, 0)
+    dimse: DimseServer = start_dimse(settings, archive, shared_port=processes > 1, slots=slots)
+    workers = start_workers(settings, dimse.port, processes - 1, counts) if processes > 1 else []
     try:
         config = uvicorn.Config(
             create_app(archive),

@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    true,
 )
 from sqlalchemy.engine import make_url
 
@@ -175,6 +177,20 @@ LEVEL_TABLES: dict[Level, Table] = {
     Level.SERIES: series,
     Level.IMAGE: instance,
 }
+
+
+remote_ae = Table(
+    "remote_ae",  # peers registered with `pypacs ae add` (those of the TOML config are not stored here)
+    metadata,
+    Column("title", String(16), primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("port", Integer, nullable=False),
+    _text("description"),
+    Column("may_store", Boolean, nullable=False, server_default=true()),
+    Column("may_query", Boolean, nullable=False, server_default=true()),
+    Column("may_retrieve", Boolean, nullable=False, server_default=true()),
+    _created(),
+)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from pypacs.dicom.matching import (
     parse_element,
     person_name_search_text,
 )
+from pypacs.dicom.nesting import TooDeeplyNested, check_sequence_depth
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,10 @@ def plan_query(request: QueryRequest) -> QueryPlan:
         raise InvalidQuery(f"query level {level} is not part of the {request.root.value} root information model")
     if request.limit is not None and request.limit < 0 or request.offset < 0:
         raise InvalidQuery("limit and offset must not be negative")
+    try:
+        check_sequence_depth(request.identifier)
+    except (TooDeeplyNested, RecursionError) as exc:
+        raise InvalidQuery(str(exc) or "sequences nest too deep") from exc
     keys: list[QueryKey] = []
     seen: set[int] = set()
     for element in request.identifier:

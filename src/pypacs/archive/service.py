@@ -19,6 +19,7 @@ from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.errors import NotFound
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
+from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
 from pypacs.archive.retrieve import RetrieveTarget, retrieve_targets
 from pypacs.config import Settings
@@ -44,6 +45,7 @@ class Archive:
         self.settings = settings
         self.engines = engines
         self.blobs = blobs
+        self.peers = PeerRegistry(settings, engines)
         # Durable blob writes run here, overlapping the parsing and indexing of the same object.
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 

@@ -83,4 +83,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # The commands register themselves on `app` when their modules are imported.
-from pypacs.cli import archive_commands, network_commands  # noqa: E402,F401
+from pypacs.cli import ae_commands, archive_commands, network_commands  # noqa: E402,F401

@@ -25,7 +25,8 @@ from pypacs.cli import (
     errors,
     say,
 )
-from pypacs.config import Settings
+from pypacs.cli.ae_commands import _registered_peer
+from pypacs.config import RemoteAE, Settings
 from pypacs.dicom.levels import Level
 
 _FIND_RETURN_KEYS: dict[Level, list[str]] = {
@@ -43,8 +44,13 @@ PeerArgument = Annotated[str, typer.Argument(help="The other node: AET@host:port
 def _peer(text: str, settings: Settings):  # type: ignore[no-untyped-def]
     from pypacs.dimse.client import ClientError, parse_peer
 
+    def registered(title: str) -> RemoteAE | None:
+        if "@" in title:
+            return None
+        return settings.remote_ae(title) or _registered_peer(settings, title)
+
     try:
-        return parse_peer(text, settings)
+        return parse_peer(text, registered)
     except ClientError as error:
         say(f"pypacs: {error}")
         raise typer.Exit(2) from error

@@ -22,6 +22,8 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
+from pypacs.dicom.nesting import MAX_SEQUENCE_DEPTH, TooDeeplyNested, check_sequence_depth
+
 log = logging.getLogger(__name__)
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -49,10 +51,16 @@ def read_object(data: bytes) -> tuple[Dataset, bytes]:
     except InvalidDicomError:
         ds = _read_bare(data)
         bare = True
+    except RecursionError as exc:  # pydicom reads nested sequences recursively
+        raise InvalidPart10(f"sequences nest more than {MAX_SEQUENCE_DEPTH} levels deep") from exc
     except Exception as exc:  # pydicom raises many kinds on corrupt input
         raise InvalidPart10(f"unreadable DICOM file: {exc}") from exc
     check_complete(ds, data)
     check_required_attributes(ds)
+    try:
+        check_sequence_depth(ds)
+    except (TooDeeplyNested, RecursionError) as exc:
+        raise InvalidPart10(str(exc) or f"sequences nest more than {MAX_SEQUENCE_DEPTH} levels deep") from exc
     if bare:
         data = encode_part10(ds)
     else:

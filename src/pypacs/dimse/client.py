@@ -20,7 +20,7 @@ from pynetdicom.association import Association
 from pynetdicom.events import Event
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
-from pypacs.config import Settings, validate_ae_title
+from pypacs.config import RemoteAE, Settings, validate_ae_title
 from pypacs.dicom.levels import Root
 from pypacs.dimse import network_tuning
 from pypacs.dimse.handlers import FIND_MODELS
@@ -43,8 +43,8 @@ class Peer:
         return f"{self.title}@{self.host}:{self.port}"
 
 
-def parse_peer(text: str, settings: Settings) -> Peer:
-    """`AET@host:port`, or the title of a remote AE in the settings."""
+def parse_peer(text: str, lookup: Callable[[str], RemoteAE | None]) -> Peer:
+    """`AET@host:port`, or the title of a registered remote AE (found with `lookup`)."""
     match = _PEER.match(text.strip())
     if match:
         port = int(match["port"])
@@ -55,7 +55,7 @@ def parse_peer(text: str, settings: Settings) -> Peer:
         except ValueError as error:
             raise ClientError(str(error)) from error
         return Peer(title, match["host"].strip("[]"), port)
-    known = settings.remote_ae(text.strip())
+    known = lookup(text.strip())
     if known is None:
         raise ClientError(f"{text!r} is neither AET@host:port nor a registered remote AE")
     return Peer(known.title, known.host, known.port)

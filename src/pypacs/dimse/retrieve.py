@@ -20,7 +20,6 @@ from pynetdicom.presentation import PresentationContext
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
-from pypacs.config import Settings
 from pypacs.dicom.levels import Level, Root
 from pypacs.dimse.handlers import (
     CANCELLED,
@@ -122,11 +121,11 @@ def make_get_handler(archive: Archive) -> Callable[[Event], Iterator[Any]]:
     return handle_get
 
 
-def make_move_handler(archive: Archive, settings: Settings) -> Callable[[Event], Iterator[Any]]:
+def make_move_handler(archive: Archive) -> Callable[[Event], Iterator[Any]]:
     def handle_move(event: Event) -> Iterator[Any]:
         caller = event.assoc.requestor.ae_title
         destination_title = str(event.move_destination).strip()
-        destination = settings.remote_ae(destination_title)
+        destination = archive.peers.get(destination_title)
         if destination is None:
             log.warning("C-MOVE from %s to unknown destination %r refused", caller, destination_title)
             yield None, None  # pynetdicom answers 0xA801 Move Destination Unknown

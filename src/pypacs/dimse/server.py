@@ -10,15 +10,15 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
-from pynetdicom.events import Event
+from pynetdicom import ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
-from pypacs.dimse import network_tuning
+from pypacs.dimse import association_log, guards, network_tuning
 from pypacs.dimse.handlers import FIND_MODELS, event_handlers
+from pypacs.dimse.policy import AssociationPolicy, AssociationSlots, NodeAE, install_permission_gate
 from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, make_get_handler, make_move_handler
 
 log = logging.getLogger(__name__)
@@ -32,17 +32,16 @@ QUERY_TRANSFER_SYNTAXES = [
 ]
 
 
-def build_ae(settings: Settings) -> AE:
+def build_ae(settings: Settings, policy: AssociationPolicy) -> NodeAE:
     network_tuning.install()
-    ae = AE(ae_title=settings.ae_title)
+    guards.install()
+    install_permission_gate()
+    ae = NodeAE(settings, policy)
     ae.maximum_pdu_size = settings.max_pdu_size
     ae.acse_timeout = settings.acse_timeout
     ae.dimse_timeout = settings.dimse_timeout
     ae.network_timeout = settings.network_timeout
-    ae.maximum_associations = settings.max_associations
     ae.require_called_aet = True
-    if settings.known_callers_only:
-        ae.require_calling_aet = [remote.title for remote in settings.remote_aes]
     ae.add_supported_context(Verification, ALL_TRANSFER_SYNTAXES)
     for query_model in (*FIND_MODELS, *MOVE_MODELS, *GET_MODELS):
         ae.add_supported_context(query_model, QUERY_TRANSFER_SYNTAXES)
@@ -51,26 +50,6 @@ def build_ae(settings: Settings) -> AE:
         # scp_role: a C-GET requestor receives its images on this association, as Storage SCP.
         ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
     return ae
-
-
-def _log_association(event: Event) -> None:
-    assoc = event.assoc
-    requestor = assoc.requestor
-    if event.event is evt.EVT_ACCEPTED:
-        log.info(
-            "association from %s (%s:%s) to %s accepted: %d context(s)",
-            requestor.ae_title,
-            requestor.address,
-            requestor.port,
-            assoc.acceptor.ae_title,
-            len(assoc.accepted_contexts),
-        )
-    elif event.event is evt.EVT_REJECTED:
-        log.warning("association from %s (%s) rejected", requestor.ae_title, requestor.address)
-    elif event.event is evt.EVT_RELEASED:
-        log.info("association from %s released", requestor.ae_title)
-    elif event.event is evt.EVT_ABORTED:
-        log.warning("association from %s aborted", requestor.ae_title)
 
 
 @dataclass
@@ -97,15 +76,19 @@ class SharedPortServer(ThreadedAssociationServer):
         super().server_bind()
 
 
-def start_dimse(settings: Settings, archive: Archive, *, shared_port: bool = False) -> DimseServer:
+def start_dimse(
+    settings: Settings, archive: Archive, *, shared_port: bool = False, slots: AssociationSlots | None = None
+) -> DimseServer:
     """Listen for associations on a thread of this process; with shared_port, worker processes may listen
-    on the same port (see dimse.workers)."""
-    ae = build_ae(settings)
+    on the same port (see dimse.workers), and `slots` counts the associations of all of them."""
+    policy = AssociationPolicy(settings, archive.peers, slots)
+    ae = build_ae(settings, policy)
+    if slots is not None:
+        slots.keep_publishing(ae.live_acceptors)
     handlers = event_handlers(archive)
     handlers.append((evt.EVT_C_GET, make_get_handler(archive)))
-    handlers.append((evt.EVT_C_MOVE, make_move_handler(archive, settings)))
-    for event in (evt.EVT_ACCEPTED, evt.EVT_REJECTED, evt.EVT_RELEASED, evt.EVT_ABORTED):
-        handlers.append((event, _log_association))
+    handlers.append((evt.EVT_C_MOVE, make_move_handler(archive)))
+    handlers.extend(association_log.event_handlers())
     address = (settings.dimse_host, settings.dimse_port)
     server_class = SharedPortServer if shared_port else ThreadedAssociationServer
     server = ae.make_server(address, evt_handlers=handlers, server_class=server_class)  # type: ignore[arg-type]

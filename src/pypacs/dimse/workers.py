@@ -27,14 +27,23 @@ _PR_SET_PDEATHSIG = 1
 STARTUP_TIMEOUT = 60.0
 
 
-def start_workers(settings: Settings, port: int, count: int) -> list[BaseProcess]:
+def association_counts(processes: int) -> Any:
+    """Memory shared with the workers where each DIMSE process publishes its open associations (index 0:
+    this process)."""
+    return multiprocessing.get_context("spawn").Array("i", processes)
+
+
+def start_workers(settings: Settings, port: int, count: int, counts: Any) -> list[BaseProcess]:
     """Start `count` worker processes listening on `port` (already bound by this process with SO_REUSEPORT);
-    returns once each is listening, or has failed to start (logged), or STARTUP_TIMEOUT has passed."""
+    returns once each is listening, or has failed to start (logged), or STARTUP_TIMEOUT has passed.
+    Worker n publishes its association count at counts[n]."""
     payload = settings.model_dump(mode="json") | {"dimse_port": port}
     context = multiprocessing.get_context("spawn")
     ready = context.Queue()
     workers: list[BaseProcess] = [
-        context.Process(target=_worker_main, args=(payload, os.getpid(), ready), name=f"pypacs-dimse-{number}")
+        context.Process(
+            target=_worker_main, args=(payload, os.getpid(), ready, counts, number), name=f"pypacs-dimse-{number}"
+        )
         for number in range(1, count + 1)
     ]
     for worker in workers:
@@ -76,9 +85,10 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _worker_main(payload: dict[str, Any], parent_pid: int, ready: Any) -> None:
+def _worker_main(payload: dict[str, Any], parent_pid: int, ready: Any, counts: Any, index: int) -> None:
     _die_with_parent(parent_pid)
     from pypacs.archive.service import Archive
+    from pypacs.dimse.policy import AssociationSlots
     from pypacs.dimse.server import start_dimse
     from pypacs.runtime import configure_process
 
@@ -90,7 +100,7 @@ def _worker_main(payload: dict[str, Any], parent_pid: int, ready: Any) -> None:
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stopping.set())
     archive = Archive.open(settings, primary=False)
-    server = start_dimse(settings, archive, shared_port=True)
+    server = start_dimse(settings, archive, shared_port=True, slots=AssociationSlots(counts, index))
     ready.put(os.getpid())
     try:
         while not stopping.wait(1.0):
