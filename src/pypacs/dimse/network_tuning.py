@@ -20,7 +20,7 @@ from pynetdicom import association, dul, transport
 
 BUSY_SLEEP = 0.0001  # seconds slept between polls while a thread has recent activity
 BUSY_WINDOW = 0.05  # how long after the last activity a thread keeps polling fast
-MAX_FAST_POLLERS = 2  # one association's two reactor threads; with more, polling would starve the handlers
+MAX_FAST_POLLERS = 4  # a C-MOVE's two associations; with more busy threads, polling would starve the handlers
 _ACTIVITY_GAP = 0.0002  # awake this long between two sleeps: the thread did work in between
 
 _installed = False

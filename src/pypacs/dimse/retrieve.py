@@ -9,9 +9,6 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pydicom import dcmread
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.events import Event
@@ -21,6 +18,7 @@ from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
 from pypacs.dicom.levels import Level, Root
+from pypacs.dimse.file_sending import StoredFile
 from pypacs.dimse.handlers import (
     CANCELLED,
     IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS,
@@ -89,20 +87,11 @@ def _send(archive: Archive, event: Event, targets: list[RetrieveTarget]) -> Iter
         if event.is_cancelled:
             yield CANCELLED, None
             return
-        dataset: Dataset
-        try:
-            dataset = dcmread(archive.blobs.path(target.blob_key))
-        except (OSError, InvalidDicomError) as error:
-            log.error("stored instance %s cannot be read: %s", target.sop_instance_uid, error)
-            dataset = _unreadable(target)  # counted as a failed sub-operation
-        yield PENDING, dataset
-
-
-def _unreadable(target: RetrieveTarget) -> Dataset:
-    """A dataset pynetdicom cannot send (no file meta), so the sub-operation is reported failed with its UID."""
-    ds = Dataset()
-    ds.SOPInstanceUID = target.sop_instance_uid
-    return ds
+        path = archive.blobs.path(target.blob_key)
+        if not path.is_file():
+            log.error("stored instance %s is missing from the blob store", target.sop_instance_uid)
+        # A missing or unreadable file fails its sub-operation (reported with its UID); the others go on.
+        yield PENDING, StoredFile(path, target.sop_class_uid, target.sop_instance_uid, target.transfer_syntax_uid)
 
 
 def make_get_handler(archive: Archive) -> Callable[[Event], Iterator[Any]]:
