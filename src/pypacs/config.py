@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     dimse_port: int = Field(default=11112, ge=0, le=65535)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8042, ge=0, le=65535)
+    dicomweb_root: str = Field(default="/dicom-web", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
+    cors_origins: list[str] = Field(default_factory=list)  # e.g. ["*"] or ["https://viewer.example.org"]
     data_dir: Path = Path("pacs-data")
     database_url: str = ""
     remote_aes: list[RemoteAE] = Field(default_factory=list)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotFound, Refused, StorageFull
 from pypacs.archive.service import Archive
 from pypacs.web.api import router as api_router
+from pypacs.web.qido import router as qido_router
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,15 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 def create_app(archive: Archive) -> FastAPI:
     app = FastAPI(title="pypacs", version=__version__, description="pypacs PACS: REST API and (later) DICOMweb")
     app.state.archive = archive
+    app.state.dicomweb_root = archive.settings.dicomweb_root
+    if archive.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=archive.settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Warning", "Content-Type", "Content-Length", "ETag", "Last-Modified"],
+        )
 
     @app.exception_handler(ArchiveError)
     async def _archive_error(_request: Request, error: ArchiveError) -> JSONResponse:
@@ -58,4 +69,5 @@ def create_app(archive: Archive) -> FastAPI:
         }
 
     app.include_router(api_router, prefix="/api")
+    app.include_router(qido_router, prefix=archive.settings.dicomweb_root)
     return app
