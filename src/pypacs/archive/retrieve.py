@@ -6,11 +6,13 @@ Built on the query model's filters; knows nothing of associations or statuses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select
 
 from pypacs.archive.errors import InvalidQuery
-from pypacs.archive.index import instance, series
+from pypacs.archive.index import instance, instance_metadata, series, study
 from pypacs.archive.query import QueryRequest, base_select, plan_query
 from pypacs.dicom.levels import UNIQUE_KEY, Level
 
@@ -23,19 +25,40 @@ class RetrieveTarget:
     sop_class_uid: str
     transfer_syntax_uid: str
     blob_key: str
+    study_instance_uid: str = ""
+    series_instance_uid: str = ""
 
 
-def retrieve_targets(engine: Engine, request: QueryRequest) -> list[RetrieveTarget]:
-    """The instances a retrieve identifier names. The level's unique key must hold values (a retrieve never
-    means "everything"); keys of the levels above narrow it further when given."""
+_TARGET_COLUMNS = [
+    instance.c.sop_instance_uid,
+    instance.c.sop_class_uid,
+    instance.c.transfer_syntax_uid,
+    instance.c.blob_key,
+    study.c.study_instance_uid,
+    series.c.series_instance_uid,
+]
+
+
+def _retrieve_select(request: QueryRequest, extra: list[Any]) -> Select[Any]:
     unique = UNIQUE_KEY[request.level]
     element = request.identifier.get(unique)
     if element is None or str(element).strip() in ("", "*"):
         raise InvalidQuery(f"a {request.level}-level retrieve needs a value for {unique}")
     plan = plan_query(QueryRequest(Level.IMAGE, request.identifier, root=request.root))
-    columns = [instance.c.sop_instance_uid, instance.c.sop_class_uid, instance.c.transfer_syntax_uid]
-    statement = base_select(plan, [*columns, instance.c.blob_key]).order_by(
+    return base_select(plan, [*_TARGET_COLUMNS, *extra]).order_by(
         series.c.series_number, series.c.pk, instance.c.instance_number, instance.c.pk
     )
+
+
+def retrieve_targets(engine: Engine, request: QueryRequest) -> list[RetrieveTarget]:
+    """The instances a retrieve identifier names. The level's unique key must hold values (a retrieve never
+    means "everything"); keys of the levels above narrow it further when given."""
     with engine.connect() as connection:
-        return [RetrieveTarget(*row) for row in connection.execute(statement)]
+        return [RetrieveTarget(*row) for row in connection.execute(_retrieve_select(request, []))]
+
+
+def metadata_documents(engine: Engine, request: QueryRequest) -> list[tuple[RetrieveTarget, str, datetime]]:
+    """The instances a retrieve identifier names, each with its stored DICOM JSON and when it was stored."""
+    statement = _retrieve_select(request, [instance_metadata.c.json, instance.c.created_at])
+    with engine.connect() as connection:
+        return [(RetrieveTarget(*row[:6]), row[6], row[7]) for row in connection.execute(statement)]

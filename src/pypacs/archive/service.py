@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
@@ -21,7 +22,7 @@ from pypacs.archive.index import Engines, create_engines, instance, migrate, pat
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
-from pypacs.archive.retrieve import RetrieveTarget, retrieve_targets
+from pypacs.archive.retrieve import RetrieveTarget, metadata_documents, retrieve_targets
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
@@ -122,6 +123,26 @@ class Archive:
         request = query_module.QueryRequest(level, identifier, root=root)
         return retrieve_targets(self.engines.reader, request)
 
+    def stored_instances(
+        self, study: str, series: str | None = None, sop_instance: str | None = None
+    ) -> list[RetrieveTarget]:
+        """The instances of a study, series or single instance (NotFound when there are none)."""
+        request = query_module.QueryRequest(*_retrieve_identifier(study, series, sop_instance))
+        targets = retrieve_targets(self.engines.reader, request)
+        if not targets:
+            raise NotFound(_not_found_text(study, series, sop_instance))
+        return targets
+
+    def instance_metadata(
+        self, study: str, series: str | None = None, sop_instance: str | None = None
+    ) -> list[tuple[RetrieveTarget, str, datetime]]:
+        """Stored DICOM JSON of each instance (BulkDataURIs relative to the instance), in series order."""
+        request = query_module.QueryRequest(*_retrieve_identifier(study, series, sop_instance))
+        documents = metadata_documents(self.engines.reader, request)
+        if not documents:
+            raise NotFound(_not_found_text(study, series, sop_instance))
+        return documents
+
     def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
         request = query_module.QueryRequest(level, identifier, root=root)
         return query_module.count(self.engines.reader, request)
@@ -163,3 +184,24 @@ class Archive:
     def _unindex_blob(self, key: str) -> None:
         with self.engines.write_lock(), self.engines.writer.begin() as connection:
             unindex_instance(connection, key)
+
+
+def _retrieve_identifier(study: str, series: str | None, sop_instance: str | None) -> tuple[Level, Dataset]:
+    identifier = Dataset()
+    identifier.StudyInstanceUID = study
+    level = Level.STUDY
+    if series is not None:
+        identifier.SeriesInstanceUID = series
+        level = Level.SERIES
+    if sop_instance is not None:
+        identifier.SOPInstanceUID = sop_instance
+        level = Level.IMAGE
+    return level, identifier
+
+
+def _not_found_text(study: str, series: str | None, sop_instance: str | None) -> str:
+    if sop_instance is not None:
+        return f"no instance {sop_instance} in series {series} of study {study}"
+    if series is not None:
+        return f"no series {series} in study {study}"
+    return f"no study {study}"

@@ -8,14 +8,20 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotFound, Refused, StorageFull
 from pypacs.archive.service import Archive
+from pypacs.imaging.pixels import PixelDataError
+from pypacs.web import qido, rendered, stow, wado, wado_uri
 from pypacs.web.api import router as api_router
-from pypacs.web.qido import router as qido_router
+from pypacs.web.multipart import MultipartError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,16 @@ _HTTP_STATUS: list[tuple[type[ArchiveError], int, str]] = [
 ]
 
 
+# Pictures and DICOM gain nothing from gzip; JSON (QIDO, metadata) gains a lot.
+NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/*", "application/dicom", "application/octet-stream")
+_OTHER_ERRORS: list[tuple[type[Exception], int, str]] = [
+    (wado.NotAcceptable, 406, "Not Acceptable"),
+    (stow.UnsupportedMediaType, 415, "Unsupported Media Type"),
+    (MultipartError, 400, "Malformed multipart body"),
+    (PixelDataError, 422, "Cannot produce the pixels"),
+]
+
+
 def problem(status: int, title: str, detail: str) -> JSONResponse:
     return JSONResponse(
         {"type": "about:blank", "title": title, "status": status, "detail": detail},
@@ -38,7 +54,7 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 
 def create_app(archive: Archive) -> FastAPI:
-    app = FastAPI(title="pypacs", version=__version__, description="pypacs PACS: REST API and (later) DICOMweb")
+    app = FastAPI(title="pypacs", version=__version__, description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI) and a REST API")
     app.state.archive = archive
     app.state.dicomweb_root = archive.settings.dicomweb_root
     if archive.settings.cors_origins:
@@ -57,6 +73,19 @@ def create_app(archive: Archive) -> FastAPI:
                 return problem(code, title, str(error))
         return problem(500, "Archive error", str(error))
 
+    for kind, code, title in _OTHER_ERRORS:
+        app.add_exception_handler(kind, _problem_handler(code, title))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail) if error.status_code != 404 else "Not Found",
+                       "no such resource" if error.status_code == 404 else str(error.detail))  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return problem(400, "Invalid request", details)
+
     @app.get("/health", summary="Liveness and archive size")
     def health() -> dict[str, object]:
         counts = archive.counts()
@@ -69,5 +98,16 @@ def create_app(archive: Archive) -> FastAPI:
         }
 
     app.include_router(api_router, prefix="/api")
-    app.include_router(qido_router, prefix=archive.settings.dicomweb_root)
+    root = archive.settings.dicomweb_root
+    for router in (qido.router, wado.router, rendered.router, stow.router):
+        app.include_router(router, prefix=root)
+    app.include_router(wado_uri.router)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, exclude_content_types=NOT_COMPRESSED)
     return app
+
+
+def _problem_handler(code: int, title: str):  # type: ignore[no-untyped-def]
+    async def handler(_request: Request, error: Exception) -> JSONResponse:
+        return problem(code, title, str(error))
+
+    return handler

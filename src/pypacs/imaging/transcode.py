@@ -1,0 +1,75 @@
+"""Changing how an object or its frames are encoded: to Explicit VR Little Endian (decompressing when needed),
+and single frames as stored or as native pixels. Pure: bytes or datasets in, bytes out.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_frames
+from pydicom.uid import UID, ExplicitVRLittleEndian
+
+from pypacs.imaging.pixels import PixelDataError, decode_frame, frame_count
+
+EXPLICIT_LITTLE = str(ExplicitVRLittleEndian)
+UNCOMPRESSED = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
+
+# Media types of compressed frames (PS3.18 Table 8.7.3-2), by transfer syntax.
+FRAME_MEDIA_TYPES = {
+    "1.2.840.10008.1.2.4.50": "image/jpeg",
+    "1.2.840.10008.1.2.4.51": "image/jpeg",
+    "1.2.840.10008.1.2.4.57": "image/jpeg",
+    "1.2.840.10008.1.2.4.70": "image/jpeg",
+    "1.2.840.10008.1.2.4.80": "image/jls",
+    "1.2.840.10008.1.2.4.81": "image/jls",
+    "1.2.840.10008.1.2.4.90": "image/jp2",
+    "1.2.840.10008.1.2.4.91": "image/jp2",
+    "1.2.840.10008.1.2.4.201": "image/jphc",
+    "1.2.840.10008.1.2.4.202": "image/jphc",
+    "1.2.840.10008.1.2.4.203": "image/jphc",
+    "1.2.840.10008.1.2.5": "image/dicom-rle",
+}
+
+
+def to_explicit_little_endian(data: bytes) -> bytes:
+    """A Part 10 object re-encoded as Explicit VR Little Endian, decompressing its pixel data if needed."""
+    ds = dcmread(io.BytesIO(data))
+    syntax = str(ds.file_meta.TransferSyntaxUID)
+    if syntax == EXPLICIT_LITTLE:
+        return data
+    if syntax not in UNCOMPRESSED:
+        try:
+            ds.decompress()
+        except Exception as error:
+            raise PixelDataError(f"cannot decompress {UID(syntax).name}: {error}") from error
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True, implicit_vr=False, little_endian=True)
+    return out.getvalue()
+
+
+def stored_frame(ds: Dataset, index: int) -> bytes:
+    """Frame `index` (0-based) exactly as stored: a compressed bitstream, or the native bytes of one frame."""
+    count = frame_count(ds)
+    if not 0 <= index < count:
+        raise PixelDataError(f"frame {index + 1} does not exist: the object has {count} frame(s)")
+    if "PixelData" not in ds:
+        raise PixelDataError("the object has no pixel data")
+    syntax = str(ds.file_meta.TransferSyntaxUID)
+    if syntax in UNCOMPRESSED:
+        if syntax == "1.2.840.10008.1.2.2" or int(ds.BitsAllocated) == 1:
+            return native_frame(ds, index)  # big endian or bit-packed: rebuilt as little endian bytes
+        size = int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1)) * int(ds.BitsAllocated) // 8
+        return bytes(ds.PixelData[index * size : (index + 1) * size])
+    for number, frame in enumerate(generate_frames(ds.PixelData, number_of_frames=count)):
+        if number == index:
+            return frame
+    raise PixelDataError(f"frame {index + 1} is missing from the encapsulated pixel data")
+
+
+def native_frame(ds: Dataset, index: int) -> bytes:
+    """Frame `index` decoded to native little endian bytes (colour as interleaved RGB)."""
+    array = decode_frame(ds, index)
+    return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()

@@ -1,0 +1,246 @@
+"""WADO-RS (PS3.18 10.4): studies, series and instances as multipart DICOM streamed from the blob store;
+metadata from the index's stored JSON; frames and bulk data as stored or decompressed.
+
+Thin: the archive locates instances, imaging/ transcodes; this module negotiates media types and streams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from pypacs.archive.errors import InvalidQuery
+from pypacs.archive.retrieve import RetrieveTarget
+from pypacs.archive.service import Archive
+from pypacs.imaging.pixels import PixelDataError, frame_count
+from pypacs.imaging.transcode import (
+    EXPLICIT_LITTLE,
+    FRAME_MEDIA_TYPES,
+    UNCOMPRESSED,
+    native_frame,
+    stored_frame,
+    to_explicit_little_endian,
+)
+from pypacs.web.multipart import MediaRange, Part, multipart_body, new_boundary, parse_accept
+
+router = APIRouter(tags=["WADO-RS"])
+
+CHUNK = 1024 * 1024
+DICOM_JSON = "application/dicom+json"
+
+
+class NotAcceptable(Exception):
+    """None of the representations the client accepts can be produced (HTTP 406)."""
+
+
+def archive_of(request: Request) -> Archive:
+    return request.app.state.archive  # type: ignore[no-any-return]
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + request.app.state.dicomweb_root
+
+
+def instance_url(request: Request, target: RetrieveTarget) -> str:
+    return (f"{base_url(request)}/studies/{target.study_instance_uid}/series/{target.series_instance_uid}"
+            f"/instances/{target.sop_instance_uid}")  # fmt: skip
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def multipart_response(parts: Iterator[Part], inner_type: str, status: int = 200) -> StreamingResponse:
+    boundary = new_boundary()
+    media_type = f'multipart/related; type="{inner_type}"; boundary={boundary}'
+    return StreamingResponse(multipart_body(parts, boundary), status_code=status, media_type=media_type)
+
+
+# -- instances ------------------------------------------------------------------------------------------------
+
+
+def requested_dicom_syntax(ranges: list[MediaRange]) -> str:
+    """The transfer syntax asked for DICOM parts: '*' (as stored) or a UID; Explicit VR Little Endian when the
+    client does not say (PS3.18 8.7.3.5.2)."""
+    for media in ranges:
+        if media.media_type in ("*/*", "multipart/*"):
+            return EXPLICIT_LITTLE
+        if media.media_type in ("multipart/related", "application/dicom") and media.inner_type in (
+            "", "application/dicom", "application/*", "*/*",
+        ):  # fmt: skip
+            return media.transfer_syntax or EXPLICIT_LITTLE
+    raise NotAcceptable('instances are sent as multipart/related; type="application/dicom"')
+
+
+def dicom_parts(archive: Archive, targets: list[RetrieveTarget], syntax: str) -> Iterator[Part]:
+    for target in targets:
+        path = archive.blobs.path(target.blob_key)
+        if syntax in ("*", target.transfer_syntax_uid):
+            body: Iterator[bytes] = file_chunks(path)
+            part_syntax = target.transfer_syntax_uid
+        else:
+            body = iter([to_explicit_little_endian(path.read_bytes())])
+            part_syntax = EXPLICIT_LITTLE
+        yield Part(f"application/dicom; transfer-syntax={part_syntax}", body)
+
+
+def retrieve(request: Request, study: str, series: str | None = None, sop: str | None = None) -> StreamingResponse:
+    archive = archive_of(request)
+    syntax = requested_dicom_syntax(parse_accept(request.headers.get("accept")))
+    targets = archive.stored_instances(study, series, sop)
+    if syntax not in ("*", EXPLICIT_LITTLE):
+        unable = [t.sop_instance_uid for t in targets if t.transfer_syntax_uid != syntax]
+        if unable:
+            raise NotAcceptable(f"{len(unable)} instance(s) are not stored as {syntax} and cannot be converted to "
+                                f"it; ask for transfer-syntax=* or {EXPLICIT_LITTLE}")  # fmt: skip
+    return multipart_response(dicom_parts(archive, targets, syntax), "application/dicom")
+
+
+@router.get("/studies/{study}", summary="Retrieve a study (multipart DICOM)")
+def retrieve_study(request: Request, study: str) -> StreamingResponse:
+    return retrieve(request, study)
+
+
+@router.get("/studies/{study}/series/{series}", summary="Retrieve a series (multipart DICOM)")
+def retrieve_series(request: Request, study: str, series: str) -> StreamingResponse:
+    return retrieve(request, study, series)
+
+
+@router.get("/studies/{study}/series/{series}/instances/{sop}", summary="Retrieve an instance (multipart DICOM)")
+def retrieve_instance(request: Request, study: str, series: str, sop: str) -> StreamingResponse:
+    return retrieve(request, study, series, sop)
+
+
+# -- metadata -------------------------------------------------------------------------------------------------
+
+
+def metadata(request: Request, study: str, series: str | None = None, sop: str | None = None) -> Response:
+    documents = archive_of(request).instance_metadata(study, series, sop)
+    digest = hashlib.sha256()
+    for target, _json, _stored in documents:
+        digest.update(f"{target.sop_instance_uid}:{target.blob_key};".encode())
+    etag = f'"{digest.hexdigest()[:32]}"'
+    newest = max(d[2] for d in documents)
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)  # SQLite returns naive UTC times
+    headers = {"ETag": etag, "Last-Modified": format_datetime(newest.astimezone(UTC), usegmt=True),
+               "Cache-Control": "no-cache"}  # fmt: skip
+    if etag in (request.headers.get("if-none-match") or ""):
+        return Response(status_code=304, headers=headers)
+    parts = []
+    for target, text, _stored in documents:
+        url = instance_url(request, target)
+        parts.append(text.replace('"BulkDataURI":"bulkdata/', f'"BulkDataURI":"{url}/bulkdata/'))
+    return Response("[" + ",".join(parts) + "]", media_type=DICOM_JSON, headers=headers)
+
+
+@router.get("/studies/{study}/metadata", summary="Metadata of every instance of a study")
+def study_metadata(request: Request, study: str) -> Response:
+    return metadata(request, study)
+
+
+@router.get("/studies/{study}/series/{series}/metadata", summary="Metadata of every instance of a series")
+def series_metadata(request: Request, study: str, series: str) -> Response:
+    return metadata(request, study, series)
+
+
+@router.get("/studies/{study}/series/{series}/instances/{sop}/metadata", summary="Metadata of an instance")
+def instance_metadata(request: Request, study: str, series: str, sop: str) -> Response:
+    return metadata(request, study, series, sop)
+
+
+# -- frames and bulk data -------------------------------------------------------------------------------------
+
+
+def parse_frame_list(text: str) -> list[int]:
+    """`1,3,5` → [1, 3, 5] (1-based, as in the URL)."""
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise InvalidQuery(f"frame list {text!r} must be comma-separated numbers") from error
+    if not numbers or any(number < 1 for number in numbers):
+        raise InvalidQuery(f"frame list {text!r} must name frames from 1 up")
+    return numbers
+
+
+def frame_representation(ranges: list[MediaRange], stored_syntax: str) -> str:
+    """'stored' (the bitstream as stored, native or compressed) or 'native' (decoded little endian)."""
+    stored_type = FRAME_MEDIA_TYPES.get(stored_syntax, "application/octet-stream")
+    for media in ranges:
+        inner = media.inner_type if media.media_type == "multipart/related" else media.media_type
+        syntax = media.transfer_syntax
+        if inner in ("*/*", "") and media.media_type in ("*/*", "multipart/related", "multipart/*"):
+            return "stored" if syntax == "*" else "native"
+        if inner == "application/octet-stream":
+            if syntax == "*" or syntax == stored_syntax:
+                return "stored"
+            if syntax in (None, EXPLICIT_LITTLE):
+                return "native"
+        if inner == stored_type and syntax in (None, "*", stored_syntax):
+            return "stored"
+    raise NotAcceptable(f"frames of this instance are available as application/octet-stream (native) or "
+                        f"{stored_type} with transfer-syntax={stored_syntax}")  # fmt: skip
+
+
+def read_instance(archive: Archive, study: str, series: str, sop: str) -> tuple[RetrieveTarget, Dataset]:
+    [target] = archive.stored_instances(study, series, sop)
+    return target, dcmread(archive.blobs.path(target.blob_key))
+
+
+@router.get("/studies/{study}/series/{series}/instances/{sop}/frames/{frames}", summary="Retrieve frames")
+def retrieve_frames(request: Request, study: str, series: str, sop: str, frames: str) -> StreamingResponse:
+    numbers = parse_frame_list(frames)
+    target, ds = read_instance(archive_of(request), study, series, sop)
+    syntax = target.transfer_syntax_uid
+    representation = frame_representation(parse_accept(request.headers.get("accept")), syntax)
+    count = frame_count(ds)
+    missing = [n for n in numbers if n > count]
+    if missing:
+        raise PixelDataError(f"frame(s) {', '.join(map(str, missing))} do not exist: the instance has {count}")
+    if representation == "stored" and syntax not in UNCOMPRESSED:
+        content_type = f"{FRAME_MEDIA_TYPES.get(syntax, 'application/octet-stream')}; transfer-syntax={syntax}"
+    elif representation == "stored":
+        content_type = f"application/octet-stream; transfer-syntax={syntax}"
+    else:
+        content_type = f"application/octet-stream; transfer-syntax={EXPLICIT_LITTLE}"
+    url = instance_url(request, target)
+
+    def parts() -> Iterator[Part]:
+        for number in numbers:
+            data = stored_frame(ds, number - 1) if representation == "stored" else native_frame(ds, number - 1)
+            yield Part(content_type, [data], location=f"{url}/frames/{number}")
+
+    inner = content_type.split(";", 1)[0]
+    return multipart_response(parts(), inner)
+
+
+@router.get("/studies/{study}/series/{series}/instances/{sop}/bulkdata/{tag}", summary="Retrieve bulk data")
+def retrieve_bulk_data(request: Request, study: str, series: str, sop: str, tag: str) -> StreamingResponse:
+    target, ds = read_instance(archive_of(request), study, series, sop)
+    try:
+        number = int(tag, 16)
+    except ValueError as error:
+        raise InvalidQuery(f"bulk data tag {tag!r} must be 8 hexadecimal digits") from error
+    if number not in ds:
+        raise PixelDataError(f"the instance has no element ({tag[:4]},{tag[4:]})")
+    if number == 0x7FE00010:
+        syntax = target.transfer_syntax_uid
+        if syntax in UNCOMPRESSED:
+            body = [bytes(ds.PixelData)]
+            parts = iter([Part(f"application/octet-stream; transfer-syntax={syntax}", body)])
+            return multipart_response(parts, "application/octet-stream")
+        media = FRAME_MEDIA_TYPES.get(syntax, "application/octet-stream")
+        frames = (Part(f"{media}; transfer-syntax={syntax}", [stored_frame(ds, i)]) for i in range(frame_count(ds)))
+        return multipart_response(frames, media)
+    value = ds[number].value
+    data = value if isinstance(value, bytes) else str(value).encode()
+    return multipart_response(iter([Part("application/octet-stream", [data])]), "application/octet-stream")
