@@ -86,6 +86,8 @@ def serve(
                 f"({settings.dimse_process_count} process(es))\n"
                 f"  HTTP         {addresses.http_url}   (health: {addresses.http_url}/health, "
                 f"studies: {addresses.http_url}/api/studies)\n"
+                f"  DICOMweb     {addresses.http_url}{settings.dicomweb_root}   "
+                f"(e.g. {addresses.http_url}{settings.dicomweb_root}/studies)\n"
                 f"  Data         {settings.data_dir.resolve()}  "
                 f"({counts.studies} studies, {counts.instances} instances)\n",
                 markup=False,
