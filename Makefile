@@ -21,6 +21,7 @@ run: $(STAMP)
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+	@bash scripts/fetch-ohif.sh
 
 test: $(STAMP) system-deps lint
 	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
