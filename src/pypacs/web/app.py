@@ -54,7 +54,11 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 
 def create_app(archive: Archive) -> FastAPI:
-    app = FastAPI(title="pypacs", version=__version__, description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI) and a REST API")
+    app = FastAPI(
+        title="pypacs",
+        version=__version__,
+        description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI) and a REST API",
+    )
     app.state.archive = archive
     app.state.dicomweb_root = archive.settings.dicomweb_root
     if archive.settings.cors_origins:
