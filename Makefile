@@ -37,6 +37,7 @@ bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/query.py
 	$(VENV)/bin/python bench/retrieve.py
+	$(VENV)/bin/python bench/dicomweb.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info

@@ -5,12 +5,12 @@ Matching runs in SQL (built from dicom.matching); results stream as Datasets of 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
@@ -325,7 +325,7 @@ def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator
         for rows in result.partitions():
             sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
             for row in rows:
-                yield _result_document(plan, row._mapping, sop_classes, retrieve_ae_title)
+                yield _result_document(plan, dict(row._mapping), sop_classes, retrieve_ae_title)
 
 
 def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
@@ -357,9 +357,9 @@ def _result_document(
     sources: dict[Level, dict[str, Any]] = {}
     for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
         text = row.get(f"{candidate.value.lower()}_attributes")
-        sources[candidate] = json.loads(text) if text else {}
+        sources[candidate] = orjson.loads(text) if text else {}
     if plan.level is Level.IMAGE:
-        sources[Level.IMAGE] = json.loads(row["metadata"])
+        sources[Level.IMAGE] = orjson.loads(row["metadata"])
     document: dict[str, Any] = {}
     for key in plan.keys:
         tag = f"{key.tag:08X}"

@@ -106,7 +106,7 @@ def create_app(archive: Archive) -> FastAPI:
     for router in (qido.router, wado.router, rendered.router, stow.router):
         app.include_router(router, prefix=root)
     app.include_router(wado_uri.router)
-    app.add_middleware(GZipMiddleware, minimum_size=1024, exclude_content_types=NOT_COMPRESSED)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=4, exclude_content_types=NOT_COMPRESSED)
     return app
 
 

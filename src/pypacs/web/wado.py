@@ -33,7 +33,7 @@ from pypacs.web.multipart import MediaRange, Part, multipart_body, new_boundary,
 
 router = APIRouter(tags=["WADO-RS"])
 
-CHUNK = 1024 * 1024
+CHUNK = 4 * 1024 * 1024
 DICOM_JSON = "application/dicom+json"
 
 
