@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/query.py
+	$(VENV)/bin/python bench/find.py
 	$(VENV)/bin/python bench/retrieve.py
 	$(VENV)/bin/python bench/dicomweb.py
 

@@ -40,16 +40,19 @@ def show(name: str, times: list[float], target: str = "") -> None:
     print(f"  {name:<52} median {statistics.median(times):8.1f} ms   min {min(times):7.1f} ms   {target}")
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    http_port = free_port()
+def start_server(data_dir: Path, database_url: str = "") -> tuple[subprocess.Popen[bytes], str, int]:
+    """`pypacs serve` on free ports (one DIMSE process); returns it, its HTTP URL and its DICOM port."""
+    http_port, dimse_port = free_port(), free_port()
     command = [sys.executable, "-m", "pypacs", "serve", "--data-dir", str(data_dir), "--http-port", str(http_port),
-               "--dimse-port", str(free_port()), "--dimse-processes", "1"]  # fmt: skip
+               "--dimse-port", str(dimse_port), "--dimse-processes", "1"]  # fmt: skip
+    if database_url:
+        command += ["--database-url", database_url]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{http_port}"
     for _ in range(300):
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return server, url
+                return server, url, dimse_port
         except httpx.HTTPError:
             time.sleep(0.1)
     server.kill()
@@ -62,7 +65,7 @@ def bench_series(root: Path, images: int) -> None:
     data_dir = root / "data"
     subprocess.run([sys.executable, "-m", "pypacs", "import", str(series_folder), "--data-dir", str(data_dir)],
                    check=True, capture_output=True)  # fmt: skip
-    server, url = start_server(data_dir)
+    server, url, _ = start_server(data_dir)
     try:
         with httpx.Client(base_url=f"{url}/dicom-web", timeout=60) as client:
             [study] = client.get("/studies").json()
@@ -104,7 +107,7 @@ def bench_qido_large(root: Path, studies: int) -> None:
     settings = Settings(data_dir=root / "big")
     with Archive.open(settings) as archive:
         populate(archive, studies, 1)
-    server, url = start_server(root / "big")
+    server, url, _ = start_server(root / "big")
     try:
         with httpx.Client(base_url=f"{url}/dicom-web", timeout=60) as client:
             print(f"{studies} studies")

@@ -16,7 +16,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
-from pypacs.dimse import association_log, file_sending, guards, network_tuning
+from pypacs.dimse import association_log, fast_encoding, file_sending, guards, network_tuning
 from pypacs.dimse.handlers import FIND_MODELS, event_handlers
 from pypacs.dimse.policy import AssociationPolicy, AssociationSlots, NodeAE, install_permission_gate
 from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, make_get_handler, make_move_handler
@@ -36,6 +36,7 @@ def build_ae(settings: Settings, policy: AssociationPolicy) -> NodeAE:
     network_tuning.install()
     guards.install()
     file_sending.install()
+    fast_encoding.install()
     install_permission_gate()
     ae = NodeAE(settings, policy)
     ae.maximum_pdu_size = settings.max_pdu_size
