@@ -92,3 +92,8 @@ def test_unknown_study_is_an_http_404(served):
     with pytest.raises(HTTPError) as raised:
         client.retrieve_study_metadata("1.2.3.4.5")
     assert raised.value.response.status_code == 404
+
+
+def test_serve_prints_the_dicomweb_root(served):
+    pacs, _client = served
+    assert f"DICOMweb     {pacs.http_url}/dicom-web" in pacs.log()

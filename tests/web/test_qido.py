@@ -104,3 +104,26 @@ def test_bad_queries_are_400_problems_naming_the_parameter(client: TestClient, q
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert detail in response.json()["detail"]
+
+
+def test_a_huge_limit_is_capped_with_a_warning(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    from pypacs.web import qido
+
+    monkeypatch.setattr(qido, "MAX_RESULTS", 2)
+    response = client.get(f"/dicom-web/studies/{STUDY_A}/instances?limit=1000000")
+    assert response.status_code == 200 and len(response.json()) == 2
+    assert "There are 1 additional results" in response.headers["warning"]
+
+
+def test_cors_is_off_by_default_and_on_for_configured_origins(sqlite_settings: Settings):
+    with Archive.open(sqlite_settings) as archive:
+        plain = TestClient(create_app(archive)).get("/dicom-web/studies", headers={"Origin": "https://viewer.example"})
+        assert "access-control-allow-origin" not in plain.headers
+    settings = sqlite_settings.model_copy(update={"cors_origins": ["https://viewer.example"]})
+    with Archive.open(settings) as archive:
+        client = TestClient(create_app(archive))
+        allowed = client.get("/dicom-web/studies", headers={"Origin": "https://viewer.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://viewer.example"
+        preflight = client.options("/dicom-web/studies", headers={"Origin": "https://viewer.example",
+                                                                   "Access-Control-Request-Method": "GET"})  # fmt: skip
+        assert preflight.status_code == 200
