@@ -3,12 +3,15 @@ study/series/instance, metadata, frames, rendered; store with STOW-RS; bytes ide
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from dicomweb_client.api import DICOMwebClient
+from PIL import Image
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from requests import HTTPError
@@ -97,3 +100,24 @@ def test_unknown_study_is_an_http_404(served):
 def test_serve_prints_the_dicomweb_root(served):
     pacs, _client = served
     assert f"DICOMweb     {pacs.http_url}/dicom-web" in pacs.log()
+
+
+def test_curl_gets_a_wado_uri_jpeg_and_a_problem_for_a_bad_uid(served, tmp_path: Path):
+    pacs, _client = served
+    first = dcmread(next(iter(shared_ct().values())), stop_before_pixels=True)
+    url = (f"{pacs.http_url}/wado?requestType=WADO&studyUID={first.StudyInstanceUID}"
+           f"&seriesUID={first.SeriesInstanceUID}&objectUID={first.SOPInstanceUID}"
+           "&contentType=image/jpeg&windowCenter=40&windowWidth=80")  # fmt: skip
+    picture = tmp_path / "slice.jpg"
+    done = subprocess.run(["curl", "-sS", "-f", "-o", str(picture), "-w", "%{content_type}", url],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "image/jpeg"
+    with Image.open(picture) as image:
+        assert image.format == "JPEG" and image.size == (first.Columns, first.Rows)
+    bad = url.replace(str(first.SOPInstanceUID), "1.2.3.999")
+    answer = subprocess.run(["curl", "-sS", "-w", "\n%{http_code} %{content_type}", bad],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    body, _, status = answer.stdout.rpartition("\n")
+    assert status == "404 application/problem+json"
+    assert "no instance 1.2.3.999" in json.loads(body)["detail"]
