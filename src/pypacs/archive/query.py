@@ -117,8 +117,13 @@ def plan_query(request: QueryRequest) -> QueryPlan:
     plan = QueryPlan(request, keys)
     for key in keys:
         clause = _filter_for(key)
-        if clause is not None:
-            plan.filters.append(clause)
+        if clause is None:
+            continue
+        if key.level is Level.PATIENT and level is not Level.PATIENT and not isinstance(key.match, SequenceMatch):
+            # Select the matching patients first: a LIKE on names checked row by row while scanning studies in
+            # order is several times slower than an index walk from the few patients that match.
+            clause = study.c.patient_fk.in_(select(patient.c.pk).where(clause))
+        plan.filters.append(clause)
     return plan
 
 
