@@ -9,7 +9,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from sqlalchemy import select
 
-from pypacs.archive.errors import Conflict, InvalidObject
+from pypacs.archive.errors import Conflict, InvalidObject, NotOfDeclaredClass
 from pypacs.archive.index import patient, series, study
 from pypacs.archive.ingest import StoreStatus
 from pypacs.archive.service import Archive
@@ -122,6 +122,25 @@ def test_object_without_a_required_uid_is_refused_and_leaves_nothing(
     assert archive.counts().instances == 0
     assert blob_files(settings) == []
     assert list((settings.data_dir / "staging").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "error", "reason"),
+    [
+        (("1.2.840.10008.5.1.4.1.1.4", None), NotOfDeclaredClass, "SOP Class UID"),  # says MR, is CT
+        ((None, "1.2.3.999"), InvalidObject, "SOP Instance UID"),
+    ],
+)
+def test_an_object_that_is_not_what_its_request_declared_is_refused_and_leaves_nothing(
+    archive: Archive, settings: Settings, declared: tuple[str | None, str | None], error: type, reason: str
+):
+    ds = make_dataset()
+    sop_class, sop_instance = declared
+    with pytest.raises(error, match=reason):
+        archive.store(_encode(ds), declared=(sop_class or ds.SOPClassUID, sop_instance or ds.SOPInstanceUID))
+    assert archive.counts().instances == 0 and blob_files(settings) == []
+    stored = archive.store(_encode(ds), declared=(ds.SOPClassUID, ds.SOPInstanceUID))
+    assert stored.status is StoreStatus.STORED
 
 
 def test_object_without_patient_id_is_indexed_under_an_empty_patient_id(archive: Archive):

@@ -12,6 +12,10 @@ class InvalidObject(ArchiveError):
     """The object is not DICOM, is truncated, or lacks what the archive needs (UIDs, patient ID)."""
 
 
+class NotOfDeclaredClass(InvalidObject):
+    """The object's SOP Class UID is not the one its request declared (C-STORE Affected SOP Class UID)."""
+
+
 class Conflict(ArchiveError):
     """The object contradicts what is stored (a duplicate under the reject policy, a study of another patient)."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pypacs.archive.blobs import BlobStore, StagedBlob, blob_key_for
-from pypacs.archive.errors import Conflict, InvalidObject
+from pypacs.archive.errors import Conflict, InvalidObject, NotOfDeclaredClass
 from pypacs.archive.index import (
     Engines,
     instance,
@@ -76,8 +76,12 @@ def store_instance(
     policy: DuplicatePolicy = "keep",
     source_ae: str = "",
     writer: Executor | None = None,
+    declared: tuple[str, str] | None = None,
 ) -> StoreOutcome:
     """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then.
+
+    `declared` is the (SOP Class UID, SOP Instance UID) a request announced the object as (a C-STORE's Affected
+    ones): an object that is something else is refused (NotOfDeclaredClass, or InvalidObject for the instance).
 
     The blob write starts as soon as the object is parsed (on the `writer` pool when given) and runs while
     the index record is built and its statements executed; the transaction commits once the blob is durable.
@@ -87,6 +91,8 @@ def store_instance(
     except InvalidPart10 as exc:
         raise InvalidObject(str(exc)) from exc
     sop_instance_uid = str(ds.SOPInstanceUID).strip()
+    if declared is not None:
+        _check_declared(str(ds.SOPClassUID).strip(), sop_instance_uid, declared)
     with engines.reader.connect() as connection:
         existing = _find_existing(connection, sop_instance_uid)
     job = None if existing else _BlobWrite(blobs, blob_key_for(sop_instance_uid), data, writer)
@@ -122,6 +128,14 @@ def store_instance(
         if job is not None:
             job.discard()
         raise
+
+
+def _check_declared(sop_class_uid: str, sop_instance_uid: str, declared: tuple[str, str]) -> None:
+    declared_class, declared_instance = (uid.strip() for uid in declared)
+    if sop_class_uid != declared_class:
+        raise NotOfDeclaredClass(f"data set SOP Class UID {sop_class_uid} is not the request's {declared_class}")
+    if sop_instance_uid != declared_instance:
+        raise InvalidObject(f"data set SOP Instance UID {sop_instance_uid} is not the request's {declared_instance}")
 
 
 class _BlobWrite:

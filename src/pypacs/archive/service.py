@@ -80,7 +80,8 @@ class Archive:
         self.close()
 
     # -- ingest ---------------------------------------------------------------------------------------
-    def store(self, data: bytes, *, source_ae: str = "") -> StoreOutcome:
+    def store(self, data: bytes, *, source_ae: str = "", declared: tuple[str, str] | None = None) -> StoreOutcome:
+        """Store Part 10 bytes; `declared`: the (SOP Class, SOP Instance) UIDs the object must have."""
         return store_instance(
             self.engines,
             self.blobs,
@@ -88,6 +89,7 @@ class Archive:
             policy=self.settings.duplicate_policy,
             source_ae=source_ae,
             writer=self._blob_writer,
+            declared=declared,
         )
 
     # -- query ----------------------------------------------------------------------------------------

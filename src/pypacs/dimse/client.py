@@ -248,7 +248,9 @@ def _summary(final: Dataset | None, failed_uids: tuple[str, ...], service: str) 
     if final is None:
         raise ClientError(f"{service} ended without a final response (timeout or abort)")
     code = int(final.Status)
-    if code not in (0x0000, 0xB000, 0xFE00) and not code >> 12 == 0xA7:
+    # 0xA7xx finals (e.g. A702: every sub-operation failed) carry the counts and the failed UIDs; other failures don't
+    with_counts = code in (0x0000, 0xB000, 0xFE00) or (code >> 8 == 0xA7 and "NumberOfFailedSuboperations" in final)
+    if not with_counts:
         raise ClientError(f"{service} failed: status {_status_text(final)}")
     return RetrieveSummary(
         completed=int(final.get("NumberOfCompletedSuboperations", 0) or 0),

@@ -13,7 +13,7 @@ from pydicom.dataset import Dataset
 from pynetdicom import evt
 from pynetdicom.events import Event
 
-from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, StorageFull
+from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotOfDeclaredClass, StorageFull
 from pypacs.archive.service import Archive
 from pypacs.dicom.levels import Level, Root
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SUCCESS = 0x0000
 OUT_OF_RESOURCES = 0xA700
 CANNOT_UNDERSTAND = 0xC000
+DATA_SET_DOES_NOT_MATCH_SOP_CLASS = 0xA900
 CONFLICT_WITH_STORED = 0xC001
 PROCESSING_FAILURE = 0x0110
 ERROR_COMMENT_LENGTH = 64  # Error Comment (0000,0902) is LO
@@ -38,6 +39,8 @@ def status(code: int, comment: str = "") -> Dataset:
 
 
 def status_for_error(error: Exception) -> Dataset:
+    if isinstance(error, NotOfDeclaredClass):
+        return status(DATA_SET_DOES_NOT_MATCH_SOP_CLASS, str(error))
     if isinstance(error, InvalidObject):
         return status(CANNOT_UNDERSTAND, str(error))
     if isinstance(error, Conflict):
@@ -58,7 +61,9 @@ def make_store_handler(archive: Archive) -> Callable[[Event], Dataset]:
         caller = event.assoc.requestor.ae_title
         try:
             data = event.encoded_dataset(include_meta=True)
-            outcome = archive.store(data, source_ae=caller)
+            request = event.request
+            declared = (str(request.AffectedSOPClassUID), str(request.AffectedSOPInstanceUID))
+            outcome = archive.store(data, source_ae=caller, declared=declared)
         except Exception as error:  # every failure is answered with a status; unexpected ones are logged fully
             if not isinstance(error, ArchiveError):
                 log.exception("C-STORE from %s failed unexpectedly", caller)
