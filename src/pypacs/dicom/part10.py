@@ -135,6 +135,30 @@ def check_required_attributes(ds: Dataset) -> None:
             raise InvalidPart10(f"{keyword} {value!r} is not a single UID")
 
 
+_LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+
+
+def data_set_offset(data: bytes | memoryview) -> int:
+    """Where the data set starts in Part 10 bytes: after the preamble, 'DICM' and the file meta group (which is
+    walked element by element, Explicit VR Little Endian, so a missing or wrong group length does not matter)."""
+    if len(data) < 132 or bytes(data[128:132]) != b"DICM":
+        raise InvalidPart10("not a Part 10 file (no 'DICM' prefix)")
+    offset = 132
+    while offset + 8 <= len(data):
+        group = int.from_bytes(data[offset : offset + 2], "little")
+        if group != 0x0002:
+            return offset
+        vr = bytes(data[offset + 4 : offset + 6])
+        if vr in _LONG_LENGTH_VRS:
+            length = int.from_bytes(data[offset + 8 : offset + 12], "little")
+            offset += 12 + length
+        else:
+            offset += 8 + int.from_bytes(data[offset + 6 : offset + 8], "little")
+    if offset > len(data):
+        raise InvalidPart10("file meta information runs past the end of the file")
+    return offset
+
+
 def encode_part10(ds: Dataset) -> bytes:
     """Encode a dataset as a Part 10 file, adding a file meta header when it has none."""
     if not getattr(ds, "file_meta", None) or "TransferSyntaxUID" not in ds.file_meta:

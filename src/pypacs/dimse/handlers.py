@@ -1,4 +1,4 @@
-"""One handler per DIMSE service, each converting the event to an archive call and the outcome to a status.
+"""The C-ECHO and C-STORE handlers, and the statuses and Error Comments every DIMSE service answers with.
 
 Thin by rule: no SQL, no file paths, no pixel work here; domain errors become DICOM statuses with a comment.
 """
@@ -6,16 +6,16 @@ Thin by rule: no SQL, no file paths, no pixel work here; domain errors become DI
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pydicom.dataset import Dataset
 from pynetdicom import evt
 from pynetdicom.events import Event
 
-from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotOfDeclaredClass, StorageFull
+from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, NotOfDeclaredClass, StorageFull
 from pypacs.archive.service import Archive
-from pypacs.dicom.levels import Level, Root
+from pypacs.dicom.levels import Root
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,18 @@ PROCESSING_FAILURE = 0x0110
 ERROR_COMMENT_LENGTH = 64  # Error Comment (0000,0902) is LO
 
 
+def comment_text(comment: str) -> str:
+    """An Error Comment: one LO value, cut to the 64 characters its VR allows."""
+    text = comment.replace("\\", "/").replace("\n", " ")
+    return text if len(text) <= ERROR_COMMENT_LENGTH else text[: ERROR_COMMENT_LENGTH - 3] + "..."
+
+
 def status(code: int, comment: str = "") -> Dataset:
-    """A status dataset; the Error Comment is cut to the 64 characters its VR allows."""
+    """A status dataset with its Error Comment."""
     result = Dataset()
     result.Status = code
     if comment:
-        text = comment.replace("\\", "/")
-        result.ErrorComment = text if len(text) <= ERROR_COMMENT_LENGTH else text[: ERROR_COMMENT_LENGTH - 3] + "..."
+        result.ErrorComment = comment_text(comment)
     return result
 
 
@@ -61,7 +66,7 @@ def make_store_handler(archive: Archive) -> Callable[[Event], Dataset]:
         caller = event.assoc.requestor.ae_title
         try:
             data = event.encoded_dataset(include_meta=True)
-            request = event.request
+            request: Any = event.request  # a C_STORE primitive
             declared = (str(request.AffectedSOPClassUID), str(request.AffectedSOPInstanceUID))
             outcome = archive.store(data, source_ae=caller, declared=declared)
         except Exception as error:  # every failure is answered with a status; unexpected ones are logged fully
@@ -88,49 +93,8 @@ FIND_MODELS: dict[str, Root] = {
 }
 
 
-def make_find_handler(archive: Archive) -> Callable[[Event], Iterator[tuple[Any, Dataset | None]]]:
-    def handle_find(event: Event) -> Iterator[tuple[Any, Dataset | None]]:
-        caller = event.assoc.requestor.ae_title
-        root = FIND_MODELS.get(str(event.request.AffectedSOPClassUID))
-        try:
-            identifier = event.identifier
-            level = Level(str(identifier.get("QueryRetrieveLevel", "")).strip().upper())
-        except ValueError:
-            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "Query/Retrieve Level missing or not one of "
-                         "PATIENT, STUDY, SERIES, IMAGE"), None  # fmt: skip
-            return
-        except Exception as error:  # an identifier pydicom cannot decode
-            yield status(UNABLE_TO_PROCESS, f"unreadable identifier: {error}"), None
-            return
-        if root is None:
-            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "not a Query/Retrieve FIND SOP class"), None
-            return
-        if not root.allows(level):
-            yield status(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"level {level} is not in the {root} root model"), None
-            return
-        try:
-            results = archive.find(level, identifier, root=root)
-        except InvalidQuery as error:
-            log.warning("C-FIND from %s refused: %s", caller, error)
-            yield status(UNABLE_TO_PROCESS, str(error)), None
-            return
-        count = 0
-        for result in results:
-            if event.is_cancelled:
-                log.info("C-FIND from %s cancelled after %d result(s)", caller, count)
-                yield CANCELLED, None
-                return
-            result.QueryRetrieveLevel = level.value
-            count += 1
-            yield PENDING, result
-        log.info("C-FIND %s %s from %s: %d result(s)", root.value, level.value, caller, count)
-
-    return handle_find
-
-
 def event_handlers(archive: Archive) -> list[tuple[Any, Callable[..., Any]]]:
     return [
         (evt.EVT_C_ECHO, handle_echo),
         (evt.EVT_C_STORE, make_store_handler(archive)),
-        (evt.EVT_C_FIND, make_find_handler(archive)),
     ]

@@ -1,31 +1,36 @@
-"""C-MOVE and C-GET: resolve the identifier to stored instances and hand them to pynetdicom to send.
+"""C-GET and C-MOVE SCP: resolve the identifier to stored instances and send each as a C-STORE sub-operation.
 
-Thin: the archive chooses the instances, pynetdicom runs and counts the C-STORE sub-operations.
+Stored files go on the wire as they are when the peer accepted their transfer syntax (decompressed otherwise).
+C-GET stores on the requesting association, C-MOVE on a lean association of its own (dimse.store_association).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom import build_context
-from pynetdicom.events import Event
+from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.presentation import PresentationContext
+from pynetdicom.service_class import QueryRetrieveServiceClass
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
-from pypacs.dicom.levels import Level, Root
-from pypacs.dimse.file_sending import StoredFile
-from pypacs.dimse.handlers import (
-    CANCELLED,
-    IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS,
-    PENDING,
-    UNABLE_TO_PROCESS,
-    status,
-)
+from pypacs.dicom.levels import Root
+from pypacs.dicom.part10 import data_set_offset
+from pypacs.dimse import pdata
+from pypacs.dimse.direct_send import PeerGone
+from pypacs.dimse.handlers import CANCELLED, PENDING, SUCCESS, UNABLE_TO_PROCESS
+from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request
+from pypacs.dimse.store_association import AssociationFailed, StoreAssociation
+from pypacs.imaging.transcode import UNCOMPRESSED as UNCOMPRESSED_SYNTAXES
+from pypacs.imaging.transcode import data_set_as
 
 log = logging.getLogger(__name__)
 
@@ -37,98 +42,253 @@ MOVE_MODELS: dict[str, Root] = {
     "1.2.840.10008.5.1.4.1.2.1.2": Root.PATIENT,  # Patient Root Query/Retrieve Information Model - MOVE
     "1.2.840.10008.5.1.4.1.2.2.2": Root.STUDY,  # Study Root Query/Retrieve Information Model - MOVE
 }
-UNCOMPRESSED: list[str | UID] = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
+UNCOMPRESSED = [str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)]
 MAX_CONTEXTS = 128  # what one association may propose (PS3.8 9.3.2.2: odd context IDs 1-255)
+MAX_SUB_OPERATIONS = 65535  # the counts are US
+MOVE_DESTINATION_UNKNOWN = 0xA801
+ALL_SUB_OPERATIONS_FAILED = 0xA702
+SOME_SUB_OPERATIONS_FAILED = 0xB000
+TOO_MANY_MATCHES = 0xA700
 
 
-class Refusal(Exception):
-    """The retrieve cannot start; carries the status to answer with."""
-
-    def __init__(self, code: int, comment: str) -> None:
-        super().__init__(comment)
-        self.status = status(code, comment)
+class SubOperationError(Exception):
+    """This one sub-operation cannot be sent (no fitting context, unreadable file); the others go on."""
 
 
-def targets_for(archive: Archive, event: Event, models: dict[str, Root]) -> list[RetrieveTarget]:
-    root = models.get(str(event.request.AffectedSOPClassUID))
-    if root is None:
-        raise Refusal(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "not a Query/Retrieve MOVE or GET SOP class")
-    try:
-        identifier = event.identifier
-        level = Level(str(identifier.get("QueryRetrieveLevel", "")).strip().upper())
-    except ValueError as error:
-        raise Refusal(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "Query/Retrieve Level missing or unknown") from error
-    except Exception as error:
-        raise Refusal(UNABLE_TO_PROCESS, f"unreadable identifier: {error}") from error
-    if not root.allows(level):
-        raise Refusal(IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"level {level} is not in the {root} root model")
-    try:
-        return archive.retrieve_targets(level, identifier, root=root)
-    except InvalidQuery as error:
-        raise Refusal(UNABLE_TO_PROCESS, str(error)) from error
+@dataclass
+class Tally:
+    remaining: int
+    completed: int = 0
+    failed: int = 0
+    warning: int = 0
+    failed_uids: list[str] = field(default_factory=list)
+
+    def count(self, target: RetrieveTarget, status: int) -> None:
+        self.remaining -= 1
+        if status == 0x0000:
+            self.completed += 1
+        elif status >> 12 == 0xB or status in (0x0001, 0x0107, 0x0116):
+            self.warning += 1
+        else:
+            self.failed += 1
+            self.failed_uids.append(target.sop_instance_uid)
+
+    def counts(self, *, with_remaining: bool) -> dict[str, int]:
+        counts = {"NumberOfCompletedSuboperations": self.completed, "NumberOfFailedSuboperations": self.failed,
+                  "NumberOfWarningSuboperations": self.warning}  # fmt: skip
+        if with_remaining:
+            counts["NumberOfRemainingSuboperations"] = self.remaining
+        return counts
+
+    def failed_list(self) -> Dataset:
+        identifier = Dataset()
+        identifier.FailedSOPInstanceUIDList = self.failed_uids
+        return identifier
 
 
-def destination_contexts(targets: list[RetrieveTarget]) -> list[PresentationContext]:
-    """Contexts to propose to a move destination: each SOP class with each stored transfer syntax, then
-    with the uncompressed ones as a fallback, as many as one association allows."""
+def destination_contexts(targets: list[RetrieveTarget]) -> list[tuple[str, list[str]]]:
+    """Contexts to propose to a move destination: each SOP class with each stored transfer syntax, then with
+    the uncompressed ones as a fallback, as many as one association allows."""
     exact = sorted({(t.sop_class_uid, t.transfer_syntax_uid) for t in targets})
-    contexts = [build_context(sop_class, [syntax]) for sop_class, syntax in exact]
+    contexts = [(sop_class, [syntax]) for sop_class, syntax in exact]
     for sop_class in sorted({t.sop_class_uid for t in targets}):
         if not all(syntax in UNCOMPRESSED for cls, syntax in exact if cls == sop_class):
-            contexts.append(build_context(sop_class, UNCOMPRESSED))
+            contexts.append((sop_class, UNCOMPRESSED))
     if len(contexts) > MAX_CONTEXTS:
         log.warning("C-MOVE needs %d presentation contexts; proposing the first %d", len(contexts), MAX_CONTEXTS)
     return contexts[:MAX_CONTEXTS]
 
 
-def _send(archive: Archive, event: Event, targets: list[RetrieveTarget]) -> Iterator[Any]:
-    yield len(targets)
+def data_set_for(archive: Archive, target: RetrieveTarget, transfer_syntax: str) -> bytes | memoryview:
+    """The stored object's data set in `transfer_syntax`: the file's own bytes when that is how it is stored."""
+    try:
+        data = archive.blobs.read(target.blob_key)
+    except OSError as error:
+        log.error("stored instance %s cannot be read from the blob store: %s", target.sop_instance_uid, error)
+        raise SubOperationError(f"stored file unreadable: {error}") from error
+    if transfer_syntax == target.transfer_syntax_uid:
+        return memoryview(data)[data_set_offset(data) :]
+    if transfer_syntax not in UNCOMPRESSED_SYNTAXES:
+        raise SubOperationError(f"the peer accepted {transfer_syntax}, stored as {target.transfer_syntax_uid}")
+    try:
+        return data_set_as(data, transfer_syntax)
+    except Exception as error:  # a codec pydicom lacks, corrupt pixel data
+        log.error("cannot convert %s to %s: %s", target.sop_instance_uid, transfer_syntax, error)
+        raise SubOperationError(f"cannot convert to {transfer_syntax}: {error}") from error
+
+
+StoreOne = Callable[[RetrieveTarget, int], int]  # (target, message ID) -> C-STORE status
+
+
+def run_sub_operations(request: Request, targets: list[RetrieveTarget], store: StoreOne) -> Tally:
+    """Send every target with `store`, a pending response after each, then the final response."""
+    tally = Tally(len(targets))
+    message_id = request.message_id
     for target in targets:
-        if event.is_cancelled:
-            yield CANCELLED, None
-            return
-        path = archive.blobs.path(target.blob_key)
-        if not path.is_file():
-            log.error("stored instance %s is missing from the blob store", target.sop_instance_uid)
-        # A missing or unreadable file fails its sub-operation (reported with its UID); the others go on.
-        yield PENDING, StoredFile(path, target.sop_class_uid, target.sop_instance_uid, target.transfer_syntax_uid)
-
-
-def make_get_handler(archive: Archive) -> Callable[[Event], Iterator[Any]]:
-    def handle_get(event: Event) -> Iterator[Any]:
-        caller = event.assoc.requestor.ae_title
+        if request.cancelled():
+            log.info("%s from %s cancelled with %d sub-operation(s) left", _service(request), request.caller,
+                     tally.remaining)  # fmt: skip
+            request.respond(CANCELLED, identifier=tally.failed_list(), counts=tally.counts(with_remaining=True))
+            return tally
+        message_id = message_id % 0xFFFF + 1
         try:
-            targets = targets_for(archive, event, GET_MODELS)
+            status = store(target, message_id)
+        except SubOperationError as error:
+            log.warning("%s sub-operation for %s failed: %s", _service(request), target.sop_instance_uid, error)
+            status = UNABLE_TO_PROCESS
+        except AssociationFailed as error:  # the store association is gone: what is left fails
+            log.warning("%s to %s stopped: %s", _service(request), request.caller, error)
+            for rest in targets[len(targets) - tally.remaining :]:
+                tally.count(rest, UNABLE_TO_PROCESS)
+            break
+        tally.count(target, status)
+        request.respond(PENDING, counts=tally.counts(with_remaining=True))
+    if tally.failed or tally.warning:
+        code = ALL_SUB_OPERATIONS_FAILED if tally.failed == len(targets) else SOME_SUB_OPERATIONS_FAILED
+        request.respond(code, identifier=tally.failed_list(), counts=tally.counts(with_remaining=False))
+    else:
+        request.respond(SUCCESS, counts=tally.counts(with_remaining=False))
+    return tally
+
+
+def _service(request: Request) -> str:
+    return "C-MOVE" if request.response_field == pdata.C_MOVE_RSP else "C-GET"
+
+
+def _targets(archive: Archive, request: Request, models: dict[str, Root]) -> list[RetrieveTarget]:
+    root, level, identifier = request.decode_identifier(models)
+    try:
+        targets = archive.retrieve_targets(level, identifier, root=root)
+    except InvalidQuery as error:
+        raise Refusal(UNABLE_TO_PROCESS, str(error)) from error
+    if len(targets) > MAX_SUB_OPERATIONS:
+        raise Refusal(TOO_MANY_MATCHES, f"{len(targets)} instances match; at most {MAX_SUB_OPERATIONS} per request")
+    return targets
+
+
+class QueryRetrieveSCP(FindSCP):
+    """The Q/R services of one node: C-FIND (from FindSCP), C-GET and C-MOVE."""
+
+    def __init__(self, archive: Archive, *, calling_ae: str, max_pdu: int, timeout: float) -> None:
+        super().__init__(archive)
+        self.calling_ae, self.max_pdu, self.timeout = calling_ae, max_pdu, timeout
+
+    def get(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
+        request = Request(service, message, context, pdata.C_GET_RSP)
+        try:
+            try:
+                targets = _targets(self.archive, request, GET_MODELS)
+            except Refusal as refusal:
+                log.warning("C-GET from %s refused: %s", request.caller, refusal)
+                request.respond(refusal.code, str(refusal))
+                return
+            log.info("C-GET from %s: %d instance(s)", request.caller, len(targets))
+            run_sub_operations(request, targets, SameAssociationStore(self.archive, request, self.timeout))
+        except PeerGone as error:
+            log.info("C-GET from %s ended: %s", request.caller, error)
+
+    def move(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
+        request = Request(service, message, context, pdata.C_MOVE_RSP)
+        try:
+            self._move(request)
+        except PeerGone as error:
+            log.info("C-MOVE from %s ended: %s", request.caller, error)
+
+    def _move(self, request: Request) -> None:
+        title = str(request.message.MoveDestination or "").strip()
+        destination = self.archive.peers.get(title)
+        try:
+            if destination is None:
+                raise Refusal(MOVE_DESTINATION_UNKNOWN, f"move destination {title!r} is not a known AE")
+            targets = _targets(self.archive, request, MOVE_MODELS)
         except Refusal as refusal:
-            log.warning("C-GET from %s refused: %s", caller, refusal)
-            yield 1
-            yield refusal.status, None
+            log.warning("C-MOVE from %s refused: %s", request.caller, refusal)
+            request.respond(refusal.code, str(refusal))
             return
-        log.info("C-GET from %s: %d instance(s)", caller, len(targets))
-        yield from _send(archive, event, targets)
-
-    return handle_get
-
-
-def make_move_handler(archive: Archive) -> Callable[[Event], Iterator[Any]]:
-    def handle_move(event: Event) -> Iterator[Any]:
-        caller = event.assoc.requestor.ae_title
-        destination_title = str(event.move_destination).strip()
-        destination = archive.peers.get(destination_title)
-        if destination is None:
-            log.warning("C-MOVE from %s to unknown destination %r refused", caller, destination_title)
-            yield None, None  # pynetdicom answers 0xA801 Move Destination Unknown
+        log.info("C-MOVE from %s to %s: %d instance(s)", request.caller, title, len(targets))
+        if not targets:
+            request.respond(SUCCESS, counts=Tally(0).counts(with_remaining=False))
             return
         try:
-            targets = targets_for(archive, event, MOVE_MODELS)
-        except Refusal as refusal:
-            log.warning("C-MOVE from %s refused: %s", caller, refusal)
-            yield destination.host, destination.port
-            yield 1
-            yield refusal.status, None
+            store_association = StoreAssociation.open(
+                destination.host, destination.port, calling_ae=self.calling_ae, called_ae=title,
+                contexts=destination_contexts(targets), max_pdu=self.max_pdu, timeout=self.timeout,
+            )  # fmt: skip
+        except AssociationFailed as error:
+            log.warning("C-MOVE from %s: %s", request.caller, error)
+            request.respond(MOVE_DESTINATION_UNKNOWN, f"cannot associate with {title}: {error}")
             return
-        log.info("C-MOVE from %s to %s: %d instance(s)", caller, destination_title, len(targets))
-        yield destination.host, destination.port, {"contexts": destination_contexts(targets)}
-        yield from _send(archive, event, targets)
+        with store_association:
+            run_sub_operations(request, targets, LeanStore(self.archive, store_association, request))
 
-    return handle_move
+
+@dataclass
+class LeanStore:
+    """C-STORE sub-operations of a C-MOVE, on the association to the move destination."""
+
+    archive: Archive
+    association: StoreAssociation
+    request: Request
+
+    def __call__(self, target: RetrieveTarget, message_id: int) -> int:
+        context = self.association.context_for(target.sop_class_uid, target.transfer_syntax_uid)
+        context = context or self.association.context_for(target.sop_class_uid)
+        if context is None:
+            raise SubOperationError(f"the destination accepted no context for {target.sop_class_uid}")
+        data = data_set_for(self.archive, target, context.transfer_syntax)
+        originator = (self.request.caller, self.request.message_id)
+        response = self.association.store(
+            context, target.sop_instance_uid, data, message_id, move_originator=originator
+        )
+        if response.status != 0x0000:
+            log.info("C-MOVE sub-operation %s: status %#06x %s", target.sop_instance_uid, response.status,
+                     response.error_comment or "")  # fmt: skip
+        return response.status
+
+
+@dataclass
+class SameAssociationStore:
+    """C-STORE sub-operations of a C-GET, on the requesting association (the peer took the SCP role)."""
+
+    archive: Archive
+    request: Request
+    timeout: float
+
+    def _context(self, target: RetrieveTarget) -> PresentationContext:
+        usable = [cx for cx in self.request.assoc.accepted_contexts
+                  if cx.abstract_syntax == target.sop_class_uid and cx.as_scu]  # fmt: skip
+        for context in usable:
+            if context.transfer_syntax[0] == target.transfer_syntax_uid:
+                return context
+        for context in usable:
+            if context.transfer_syntax[0] in UNCOMPRESSED_SYNTAXES:
+                return context
+        raise SubOperationError(f"the requestor accepted no storage context for {target.sop_class_uid} in a "
+                                f"syntax this node can send")  # fmt: skip
+
+    def __call__(self, target: RetrieveTarget, message_id: int) -> int:
+        context = self._context(target)
+        data = data_set_for(self.archive, target, str(context.transfer_syntax[0]))
+        command = pdata.command_set(
+            AffectedSOPClassUID=target.sop_class_uid, CommandField=pdata.C_STORE_RQ, MessageID=message_id,
+            Priority=0, CommandDataSetType=pdata.DATA_SET_PRESENT, AffectedSOPInstanceUID=target.sop_instance_uid,
+        )  # fmt: skip
+        self.request.writer.send(int(context.context_id or 0), command, data)
+        return self._response(message_id)
+
+    def _response(self, message_id: int) -> int:
+        """Wait for the C-STORE response pynetdicom's reader receives; give up when the association ends."""
+        assoc = self.request.assoc
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                _context_id, message = assoc.dimse.msg_queue.get(timeout=0.2)
+            except queue.Empty:
+                if not assoc.is_established:
+                    raise PeerGone("the association ended during a C-GET") from None
+                continue
+            if isinstance(message, C_STORE) and message.MessageIDBeingRespondedTo == message_id:
+                return UNABLE_TO_PROCESS if message.Status is None else int(message.Status)
+            log.warning("C-GET from %s: unexpected %s ignored", self.request.caller, type(message).__name__)
+        assoc.abort()
+        raise PeerGone(f"no C-STORE response within {self.timeout:g} s: association aborted")

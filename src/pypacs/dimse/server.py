@@ -1,6 +1,7 @@
 """The DICOM Application Entity of a pypacs node: presentation contexts, association policy, start and stop.
 
-Services are plugged in as pynetdicom event handlers (dimse.handlers); this module holds no service logic.
+C-ECHO and C-STORE are pynetdicom event handlers (dimse.handlers), Q/R is dimse.retrieve.QueryRetrieveSCP
+(put in place by dimse.query_retrieve.install); this module holds no service logic.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from pynetdicom import ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
+from pynetdicom import ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
-from pypacs.dimse import association_log, fast_encoding, file_sending, guards, network_tuning
+from pypacs.dimse import association_log, direct_send, fast_encoding, guards, network_tuning, query_retrieve
 from pypacs.dimse.handlers import FIND_MODELS, event_handlers
 from pypacs.dimse.policy import AssociationPolicy, AssociationSlots, NodeAE, install_permission_gate
-from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, make_get_handler, make_move_handler
+from pypacs.dimse.retrieve import GET_MODELS, MOVE_MODELS, QueryRetrieveSCP
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,17 @@ QUERY_TRANSFER_SYNTAXES = [
 ]
 
 
-def build_ae(settings: Settings, policy: AssociationPolicy) -> NodeAE:
+def build_ae(settings: Settings, policy: AssociationPolicy, archive: Archive) -> NodeAE:
     network_tuning.install()
     guards.install()
-    file_sending.install()
+    direct_send.install()
     fast_encoding.install()
+    query_retrieve.install()
     install_permission_gate()
     ae = NodeAE(settings, policy)
+    ae.query_retrieve = QueryRetrieveSCP(  # type: ignore[attr-defined]
+        archive, calling_ae=settings.ae_title, max_pdu=settings.max_pdu_size, timeout=settings.dimse_timeout
+    )
     ae.maximum_pdu_size = settings.max_pdu_size
     ae.acse_timeout = settings.acse_timeout
     ae.dimse_timeout = settings.dimse_timeout
@@ -84,12 +89,10 @@ def start_dimse(
     """Listen for associations on a thread of this process; with shared_port, worker processes may listen
     on the same port (see dimse.workers), and `slots` counts the associations of all of them."""
     policy = AssociationPolicy(settings, archive.peers, slots)
-    ae = build_ae(settings, policy)
+    ae = build_ae(settings, policy, archive)
     if slots is not None:
         slots.keep_publishing(ae.live_acceptors)
     handlers = event_handlers(archive)
-    handlers.append((evt.EVT_C_GET, make_get_handler(archive)))
-    handlers.append((evt.EVT_C_MOVE, make_move_handler(archive)))
     handlers.extend(association_log.event_handlers())
     address = (settings.dimse_host, settings.dimse_port)
     server_class = SharedPortServer if shared_port else ThreadedAssociationServer

@@ -9,6 +9,8 @@ import io
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from pypacs.imaging.pixels import PixelDataError, decode_frame, frame_count
@@ -47,6 +49,19 @@ def to_explicit_little_endian(data: bytes) -> bytes:
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     out = io.BytesIO()
     ds.save_as(out, enforce_file_format=True, implicit_vr=False, little_endian=True)
+    return out.getvalue()
+
+
+def data_set_as(data: bytes, transfer_syntax_uid: str) -> bytes:
+    """The data set of a Part 10 object (no file meta) encoded in an uncompressed transfer syntax, decompressing
+    its pixel data if needed: what a C-STORE sends to a peer that did not accept the stored encoding."""
+    if transfer_syntax_uid not in UNCOMPRESSED or transfer_syntax_uid == "1.2.840.10008.1.2.1.99":
+        raise ValueError(f"{transfer_syntax_uid} is not an uncompressed transfer syntax")
+    ds = dcmread(io.BytesIO(to_explicit_little_endian(data)))
+    syntax = UID(transfer_syntax_uid)
+    out = DicomBytesIO()
+    out.is_little_endian, out.is_implicit_VR = syntax.is_little_endian, syntax.is_implicit_VR
+    write_dataset(out, ds)
     return out.getvalue()
 
 
