@@ -1,14 +1,17 @@
 """Benchmark: C-MOVE to a DCMTK storescp and C-GET with DCMTK getscu, of a 500-image 512x512 CT series.
 
-Prints images/s and MB/s. Needs DCMTK (`make system-deps`).
+Prints images/s and MB/s, the median of --repeat runs after one warm-up run (the first run after start-up pays
+for the server's first query and cold caches; it is printed too). Needs DCMTK (`make system-deps`).
 
-    .venv/bin/python bench/retrieve.py [--images 500]
+    .venv/bin/python bench/retrieve.py [--images 500] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +33,7 @@ def run_timed(command: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pypacs-bench-") as tmp:
         root = Path(tmp)
@@ -55,15 +59,22 @@ def main() -> None:
             time.sleep(6)
             print(f"{args.images} synthetic CT slices, 512x512, {size / 1e6:.0f} MB, one series")
             keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}"]
-            elapsed = run_timed(["movescu", "-v", "-S", "-aec", "PYPACS", "-aem", "DEST", *keys, "127.0.0.1",
-                                 str(dimse_port)])  # fmt: skip
-            report("C-MOVE to DCMTK storescp", args.images, size, elapsed)
             received = root / "got"
-            received.mkdir()
-            elapsed = run_timed(["getscu", "-v", "-S", "-aec", "PYPACS", "-od", str(received), *keys, "127.0.0.1",
-                                 str(dimse_port)])  # fmt: skip
-            report("C-GET with DCMTK getscu", args.images, size, elapsed)
-            assert len(os.listdir(destination)) == len(os.listdir(received)) == args.images
+            commands = {
+                "C-MOVE to DCMTK storescp": (destination, ["movescu", "-v", "-S", "-aec", "PYPACS", "-aem", "DEST",
+                                                           *keys, "127.0.0.1", str(dimse_port)]),
+                "C-GET with DCMTK getscu": (received, ["getscu", "-v", "-S", "-aec", "PYPACS", "-od", str(received),
+                                                       *keys, "127.0.0.1", str(dimse_port)]),
+            }  # fmt: skip
+            for name, (folder, command) in commands.items():
+                times = []
+                for _run in range(args.repeat + 1):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folder.mkdir()
+                    times.append(run_timed(command))
+                    assert len(os.listdir(folder)) == args.images, f"{name}: {len(os.listdir(folder))} received"
+                report(f"{name} (first run)", args.images, size, times[0])
+                report(f"{name} (median of {args.repeat})", args.images, size, statistics.median(times[1:]))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     acse_timeout: float = Field(default=30.0, gt=0)
     dimse_timeout: float = Field(default=60.0, gt=0)
     network_timeout: float = Field(default=60.0, gt=0)
+    pending_interval: float = Field(default=0.1, ge=0, le=60)  # seconds between C-MOVE/C-GET pending responses
     duplicate_policy: DuplicatePolicy = "keep"
     fsync: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

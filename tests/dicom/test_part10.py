@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
-from pypacs.dicom.part10 import InvalidPart10, encode_part10, read_object
+from pypacs.dicom.part10 import InvalidPart10, data_set_offset, encode_part10, read_object
 from tests.conftest import encode, make_dataset
 
 
@@ -54,3 +57,17 @@ def test_encode_part10_adds_meta_to_a_dataset_without_one():
     data = encode_part10(ds)
     parsed, _ = read_object(data)
     assert parsed.file_meta.MediaStorageSOPInstanceUID == "1.2.3.4"
+
+
+def test_the_data_set_offset_is_found_without_trusting_the_group_length():
+    data = encode(make_dataset(PatientName="Off^Set"))
+    offset = data_set_offset(data)
+    assert data[offset : offset + 2] == b"\x08\x00"  # the first element of the data set, group 0008
+    assert dcmread(BytesIO(data)).file_meta.FileMetaInformationGroupLength == offset - 144
+    wrong_length = data[:140] + (1).to_bytes(4, "little") + data[144:]  # a lying group length changes nothing
+    assert data_set_offset(wrong_length) == offset
+
+
+def test_bytes_without_dicm_have_no_data_set_offset():
+    with pytest.raises(InvalidPart10, match="DICM"):
+        data_set_offset(b"\x00" * 200)

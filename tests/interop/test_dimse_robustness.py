@@ -14,7 +14,7 @@ from io import BytesIO
 import pytest
 from pydicom.dataset import Dataset
 from pydicom.filewriter import dcmwrite
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import AE, build_role, evt
 from pynetdicom import _config as pynetdicom_config
 from pynetdicom import association as pynetdicom_association
@@ -340,7 +340,7 @@ def test_a_data_set_that_does_not_match_its_c_store_request_is_refused(
         affected_class, affected_instance = CTImageStorage, "1.2.826.0.1.5151.999"
     # pynetdicom sends a file as it is, taking the command's Affected SOP Class/Instance UIDs from its file meta
     # (written as given: enforce_file_format would copy the UIDs over from the data set)
-    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian  # the transfer syntax pypacs accepts first
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # the transfer syntax pypacs accepts first
     ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = affected_class, affected_instance
     ds.preamble = bytes(128)
     path = tmp_path / "mismatch.dcm"
@@ -394,3 +394,21 @@ def test_a_peer_vanishing_mid_object_stores_nothing_and_harms_no_one(node: Node,
     by_uid = image_query(check, ds)
     check.release()
     assert by_patient == [0x0000] and by_uid == [(0x0000, None)]  # nothing half-received was stored
+
+
+def test_pending_responses_come_every_tenth_of_a_second_with_consistent_counts(node: Node, log_from: int):
+    node.moved.clear()
+    assoc = associate(node.pacs)
+    started = time.monotonic()
+    responses = [status for status, _ in assoc.send_c_move(study_identifier(), "SLOWDEST", MOVE)]
+    elapsed = time.monotonic() - started
+    assoc.release()
+    *pending, final = responses
+    assert (final.Status, final.NumberOfCompletedSuboperations, final.NumberOfFailedSuboperations) == (0, IMAGES, 0)
+    assert len(node.moved) == IMAGES
+    # the default pending_interval (0.1 s): not one per image, but regular news of progress
+    assert 0.5 * elapsed / 0.1 <= len(pending) <= elapsed / 0.1 + 2, (len(pending), elapsed)
+    completed = [p.NumberOfCompletedSuboperations for p in pending]
+    assert completed == sorted(completed) and completed[0] >= 1
+    assert all(p.NumberOfCompletedSuboperations + p.NumberOfRemainingSuboperations == IMAGES for p in pending)
+    assert_still_serving(node.pacs, log_from)

@@ -87,6 +87,7 @@ def test_compressed_objects_come_as_stored_or_decompressed_on_request(client: Te
     explicit = split_multipart(client.get(url))  # no transfer syntax asked: Explicit VR Little Endian
     converted = dcmread(io.BytesIO(explicit[0][1]))
     assert converted.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    assert converted.SOPInstanceUID == converted.file_meta.MediaStorageSOPInstanceUID == sop  # the same object
     assert np.array_equal(converted.pixel_array, dcmread(PLAIN).pixel_array)
     refused = client.get(url, headers=JPEG_BASELINE)
     assert refused.status_code == 406 and refused.headers["content-type"] == "application/problem+json"

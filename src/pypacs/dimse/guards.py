@@ -2,13 +2,16 @@
 
 pynetdicom trusts a PDU's length field and buffers any message whole. Here a PDU longer than we allow is
 refused from its 6-byte header, before its body is read, and a message that grows past its limit is dropped;
-both abort the association (A-ABORT, invalid PDU) so other associations are untouched.
+both abort the association (A-ABORT, invalid PDU) so other associations are untouched. Reads take a per-socket
+lock, so that a C-GET can read its sub-operation responses itself (dimse.direct_receive) without a race.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import struct
+import threading
 from typing import Any
 
 from pynetdicom import dimse, dul
@@ -24,6 +27,7 @@ MAX_COMMAND_SET = 64 * 1024  # a DIMSE command set is a few hundred bytes
 DEFAULT_MAX_MESSAGE = 1024 * 1024 * 1024
 
 _installed = False
+_locks_guard = threading.Lock()
 
 
 def pdu_length_limit(pdu_type: int, advertised_maximum: int) -> int:
@@ -44,10 +48,46 @@ def _peer(provider: Any) -> str:
         return "peer"
 
 
+def reader_lock(sock: Any) -> threading.Lock:
+    """The lock around every PDU read on an association socket: pynetdicom's reader and a held reader
+    (dimse.direct_receive) never read at the same time."""
+    lock: threading.Lock | None = getattr(sock, "_pypacs_read_lock", None)
+    if lock is None:
+        with _locks_guard:
+            lock = getattr(sock, "_pypacs_read_lock", None)
+            if lock is None:
+                lock = threading.Lock()
+                sock._pypacs_read_lock = lock
+    return lock
+
+
+def set_held(sock: Any, held: bool) -> None:
+    """While held, pynetdicom's reader leaves the socket alone (the holder reads and hands on what isn't its)."""
+    sock._pypacs_reader_held = held
+
+
+def _has_data(sock: Any) -> bool:
+    raw = sock.socket
+    if raw is None:
+        return False
+    try:
+        return bool(select.select([raw], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True  # let the read find out and report the closed connection
+
+
 def _read_pdu_guarded(self: dul.DULServiceProvider) -> None:
-    """DULServiceProvider._read_pdu_data with the length field checked before the body is read."""
+    """DULServiceProvider._read_pdu_data with the length field checked before the body is read, and not while
+    another reader holds the socket (or after it took the data that made the socket ready)."""
     sock = self.socket
     assert sock is not None
+    with reader_lock(sock):
+        if getattr(sock, "_pypacs_reader_held", False) or not _has_data(sock):
+            return
+        _read_one_pdu(self, sock)
+
+
+def _read_one_pdu(self: dul.DULServiceProvider, sock: Any) -> None:
     try:
         header = sock.recv(6)
     except (OSError, TimeoutError):
@@ -78,14 +118,19 @@ def _read_pdu_guarded(self: dul.DULServiceProvider) -> None:
         log.warning("%s closed the connection in the middle of a PDU", _peer(self))
         self.event_queue.put("Evt17")
         return
+    deliver_pdu(self, bytes(header) + bytes(body))
+
+
+def deliver_pdu(provider: dul.DULServiceProvider, data: bytes) -> None:
+    """Hand a whole PDU read from the socket to pynetdicom's state machine, as its own reader does."""
     try:
-        pdu, event = self._decode_pdu(bytearray(header) + body)
+        pdu, event = provider._decode_pdu(bytearray(data))
     except Exception as error:
-        log.warning("%s sent a PDU that cannot be decoded (%s): aborting", _peer(self), error)
-        self.event_queue.put("Evt19")
+        log.warning("%s sent a PDU that cannot be decoded (%s): aborting", _peer(provider), error)
+        provider.event_queue.put("Evt19")
         return
-    self.event_queue.put(event)
-    self._recv_pdu.put(pdu)
+    provider.event_queue.put(event)
+    provider._recv_pdu.put(pdu)
 
 
 def _receive_primitive_guarded(original: Any) -> Any:

@@ -7,7 +7,6 @@ C-GET stores on the requesting association, C-MOVE on a lean association of its 
 from __future__ import annotations
 
 import logging
-import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,6 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.presentation import PresentationContext
 from pynetdicom.service_class import QueryRetrieveServiceClass
 
@@ -25,6 +23,7 @@ from pypacs.archive.service import Archive
 from pypacs.dicom.levels import Root
 from pypacs.dicom.part10 import data_set_offset
 from pypacs.dimse import pdata
+from pypacs.dimse.direct_receive import HeldReader
 from pypacs.dimse.direct_send import PeerGone
 from pypacs.dimse.handlers import CANCELLED, PENDING, SUCCESS, UNABLE_TO_PROCESS
 from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request
@@ -120,9 +119,14 @@ def data_set_for(archive: Archive, target: RetrieveTarget, transfer_syntax: str)
 StoreOne = Callable[[RetrieveTarget, int], int]  # (target, message ID) -> C-STORE status
 
 
-def run_sub_operations(request: Request, targets: list[RetrieveTarget], store: StoreOne) -> Tally:
-    """Send every target with `store`, a pending response after each, then the final response."""
+def run_sub_operations(
+    request: Request, targets: list[RetrieveTarget], store: StoreOne, pending_interval: float
+) -> Tally:
+    """Send every target with `store`, then the final response. Pending responses (optional, PS3.4 C.4.2.3) go
+    after the first sub-operation and then every `pending_interval` seconds: one per object costs a DCMTK
+    getscu as much time as the object itself."""
     tally = Tally(len(targets))
+    next_pending = 0.0
     message_id = request.message_id
     for target in targets:
         if request.cancelled():
@@ -142,7 +146,9 @@ def run_sub_operations(request: Request, targets: list[RetrieveTarget], store: S
                 tally.count(rest, UNABLE_TO_PROCESS)
             break
         tally.count(target, status)
-        request.respond(PENDING, counts=tally.counts(with_remaining=True))
+        if time.monotonic() >= next_pending and tally.remaining:
+            request.respond(PENDING, counts=tally.counts(with_remaining=True))
+            next_pending = time.monotonic() + pending_interval
     if tally.failed or tally.warning:
         code = ALL_SUB_OPERATIONS_FAILED if tally.failed == len(targets) else SOME_SUB_OPERATIONS_FAILED
         request.respond(code, identifier=tally.failed_list(), counts=tally.counts(with_remaining=False))
@@ -169,9 +175,12 @@ def _targets(archive: Archive, request: Request, models: dict[str, Root]) -> lis
 class QueryRetrieveSCP(FindSCP):
     """The Q/R services of one node: C-FIND (from FindSCP), C-GET and C-MOVE."""
 
-    def __init__(self, archive: Archive, *, calling_ae: str, max_pdu: int, timeout: float) -> None:
+    def __init__(
+        self, archive: Archive, *, calling_ae: str, max_pdu: int, timeout: float, pending_interval: float = 0.1
+    ) -> None:
         super().__init__(archive)
         self.calling_ae, self.max_pdu, self.timeout = calling_ae, max_pdu, timeout
+        self.pending_interval = pending_interval
 
     def get(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
         request = Request(service, message, context, pdata.C_GET_RSP)
@@ -183,7 +192,9 @@ class QueryRetrieveSCP(FindSCP):
                 request.respond(refusal.code, str(refusal))
                 return
             log.info("C-GET from %s: %d instance(s)", request.caller, len(targets))
-            run_sub_operations(request, targets, SameAssociationStore(self.archive, request, self.timeout))
+            with HeldReader(request.assoc) as reader:
+                store = SameAssociationStore(self.archive, request, reader, self.timeout)
+                run_sub_operations(request, targets, store, self.pending_interval)
         except PeerGone as error:
             log.info("C-GET from %s ended: %s", request.caller, error)
 
@@ -219,7 +230,8 @@ class QueryRetrieveSCP(FindSCP):
             request.respond(MOVE_DESTINATION_UNKNOWN, f"cannot associate with {title}: {error}")
             return
         with store_association:
-            run_sub_operations(request, targets, LeanStore(self.archive, store_association, request))
+            store = LeanStore(self.archive, store_association, request)
+            run_sub_operations(request, targets, store, self.pending_interval)
 
 
 @dataclass
@@ -252,6 +264,7 @@ class SameAssociationStore:
 
     archive: Archive
     request: Request
+    reader: HeldReader
     timeout: float
 
     def _context(self, target: RetrieveTarget) -> PresentationContext:
@@ -274,21 +287,4 @@ class SameAssociationStore:
             Priority=0, CommandDataSetType=pdata.DATA_SET_PRESENT, AffectedSOPInstanceUID=target.sop_instance_uid,
         )  # fmt: skip
         self.request.writer.send(int(context.context_id or 0), command, data)
-        return self._response(message_id)
-
-    def _response(self, message_id: int) -> int:
-        """Wait for the C-STORE response pynetdicom's reader receives; give up when the association ends."""
-        assoc = self.request.assoc
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            try:
-                _context_id, message = assoc.dimse.msg_queue.get(timeout=0.2)
-            except queue.Empty:
-                if not assoc.is_established:
-                    raise PeerGone("the association ended during a C-GET") from None
-                continue
-            if isinstance(message, C_STORE) and message.MessageIDBeingRespondedTo == message_id:
-                return UNABLE_TO_PROCESS if message.Status is None else int(message.Status)
-            log.warning("C-GET from %s: unexpected %s ignored", self.request.caller, type(message).__name__)
-        assoc.abort()
-        raise PeerGone(f"no C-STORE response within {self.timeout:g} s: association aborted")
+        return self.reader.store_response(message_id, self.timeout)

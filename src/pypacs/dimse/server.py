@@ -32,6 +32,13 @@ QUERY_TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2.2",
 ]
 
+# Of the syntaxes a peer proposes in one context, the first of this list is accepted: explicit VR first (VRs kept,
+# and what DCMTK's tools and most stored files use, so C-GET sends files as they are instead of converting them).
+STORAGE_TRANSFER_SYNTAXES = [
+    "1.2.840.10008.1.2.1",
+    *(syntax for syntax in ALL_TRANSFER_SYNTAXES if syntax != "1.2.840.10008.1.2.1"),
+]
+
 
 def build_ae(settings: Settings, policy: AssociationPolicy, archive: Archive) -> NodeAE:
     network_tuning.install()
@@ -42,8 +49,9 @@ def build_ae(settings: Settings, policy: AssociationPolicy, archive: Archive) ->
     install_permission_gate()
     ae = NodeAE(settings, policy)
     ae.query_retrieve = QueryRetrieveSCP(  # type: ignore[attr-defined]
-        archive, calling_ae=settings.ae_title, max_pdu=settings.max_pdu_size, timeout=settings.dimse_timeout
-    )
+        archive, calling_ae=settings.ae_title, max_pdu=settings.max_pdu_size, timeout=settings.dimse_timeout,
+        pending_interval=settings.pending_interval,
+    )  # fmt: skip
     ae.maximum_pdu_size = settings.max_pdu_size
     ae.acse_timeout = settings.acse_timeout
     ae.dimse_timeout = settings.dimse_timeout
@@ -55,7 +63,7 @@ def build_ae(settings: Settings, policy: AssociationPolicy, archive: Archive) ->
     for context in AllStoragePresentationContexts:
         assert context.abstract_syntax is not None
         # scp_role: a C-GET requestor receives its images on this association, as Storage SCP.
-        ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
+        ae.add_supported_context(context.abstract_syntax, STORAGE_TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
     return ae
 
 

@@ -43,7 +43,7 @@ def to_explicit_little_endian(data: bytes) -> bytes:
         return data
     if syntax not in UNCOMPRESSED:
         try:
-            ds.decompress()
+            ds.decompress(generate_instance_uid=False)  # the same object, another encoding: same UID
         except Exception as error:
             raise PixelDataError(f"cannot decompress {UID(syntax).name}: {error}") from error
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
