@@ -21,6 +21,8 @@ from pynetdicom.service_class import QueryRetrieveServiceClass
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.service import Archive
+from pypacs.dicom.json_binary import encode_flat_json
+from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
 from pypacs.dimse import fast_encoding, pdata
 from pypacs.dimse.direct_send import DirectWriter, PeerGone
@@ -131,6 +133,15 @@ class Request:
             self.context_id, self.response(status, comment, data_set=data is not None, counts=counts), data
         )
 
+    def encode_json(self, document: dict[str, Any]) -> bytes:
+        """A result given as DICOM JSON, encoded in the context's syntax (straight from the JSON if it can)."""
+        syntax = self.context.transfer_syntax[0]
+        if syntax.is_little_endian and not syntax.is_deflated:
+            data = encode_flat_json(document, syntax.is_implicit_VR)
+            if data is not None:
+                return data
+        return self.encode(dataset_from_json(document))
+
     def encode(self, identifier: Dataset) -> bytes:
         syntax = self.context.transfer_syntax[0]
         data = fast_encoding.encode(identifier, syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
@@ -155,7 +166,7 @@ class FindSCP:
     def _find(self, request: Request) -> None:
         try:
             root, level, identifier = request.decode_identifier(FIND_MODELS)
-            results = self.archive.find(level, identifier, root=root)
+            results = self.archive.find_json(level, identifier, root=root)
         except (Refusal, InvalidQuery) as error:
             code = error.code if isinstance(error, Refusal) else UNABLE_TO_PROCESS
             log.warning("C-FIND from %s refused: %s", request.caller, error)
@@ -169,8 +180,8 @@ class FindSCP:
                     log.info("C-FIND from %s cancelled after %d result(s)", request.caller, count)
                     request.respond(CANCELLED)
                     return
-                result.QueryRetrieveLevel = level.value
-                writer.add(request.context_id, pending, request.encode(result))
+                result["00080052"] = {"vr": "CS", "Value": [level.value]}
+                writer.add(request.context_id, pending, request.encode_json(result))
                 count += 1
                 if time.monotonic() - flushed_at > FLUSH_SECONDS:
                     writer.flush()
