@@ -6,11 +6,9 @@ Matching runs in SQL (built from dicom.matching); results stream as Datasets of 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
@@ -293,105 +291,3 @@ def count(engine: Engine, request: QueryRequest) -> int:
     statement = base_select(plan, [func.count()])
     with engine.connect() as connection:
         return int(connection.execute(statement).scalar_one())
-
-
-def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[dict[str, Any]]:
-    """Plan the query now (so a bad identifier fails before anything is sent), then stream the results, each a
-    DICOM JSON object (PS3.18 F) of the requested attributes."""
-    plan = plan_query(request)
-    return _stream(engine, plan, retrieve_ae_title)
-
-
-def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[dict[str, Any]]:
-    level = plan.level
-    base = LEVEL_TABLES[level]
-    needed = {key.level for key in plan.keys}
-    columns: list[Any] = [base.c.pk.label("pk")]
-    for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
-        if candidate in needed and candidate.depth <= level.depth:
-            columns.append(LEVEL_TABLES[candidate].c.attributes.label(f"{candidate.value.lower()}_attributes"))
-    for joined in (Level.PATIENT, Level.STUDY, Level.SERIES):
-        if joined.depth <= level.depth:
-            table = LEVEL_TABLES[joined]
-            prefix = joined.value.lower()
-            columns.extend(c.label(f"{prefix}__{c.name}") for c in table.c if c.name.startswith(("num_", "modalities")))
-    if level is Level.IMAGE:
-        columns.append(instance_metadata.c.json.label("metadata"))
-    if level.depth >= Level.STUDY.depth:
-        columns.append(study.c.pk.label("study_pk"))
-    statement = base_select(plan, columns).order_by(base.c.pk)
-    if plan.request.limit is not None:
-        statement = statement.limit(plan.request.limit)
-    if plan.request.offset:
-        statement = statement.offset(plan.request.offset)
-    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
-    with engine.connect() as connection:
-        result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
-        for rows in result.partitions():
-            sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
-            for row in rows:
-                yield _result_document(plan, dict(row._mapping), sop_classes, retrieve_ae_title)
-
-
-def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    statement = (
-        select(instance.c.study_fk, instance.c.sop_class_uid)
-        .where(instance.c.study_fk.in_(study_pks))
-        .group_by(instance.c.study_fk, instance.c.sop_class_uid)
-        .order_by(instance.c.study_fk, instance.c.sop_class_uid)
-    )
-    for study_pk, sop_class in connection.execute(statement):
-        found.setdefault(study_pk, []).append(sop_class)
-    return found
-
-
-_COUNTERS = {
-    "NumberOfPatientRelatedStudies": "patient__num_studies",
-    "NumberOfPatientRelatedSeries": "patient__num_series",
-    "NumberOfPatientRelatedInstances": "patient__num_instances",
-    "NumberOfStudyRelatedSeries": "study__num_series",
-    "NumberOfStudyRelatedInstances": "study__num_instances",
-    "NumberOfSeriesRelatedInstances": "series__num_instances",
-}
-
-
-def _result_document(
-    plan: QueryPlan, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str
-) -> dict[str, Any]:
-    sources: dict[Level, dict[str, Any]] = {}
-    for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
-        text = row.get(f"{candidate.value.lower()}_attributes")
-        sources[candidate] = orjson.loads(text) if text else {}
-    if plan.level is Level.IMAGE:
-        sources[Level.IMAGE] = orjson.loads(row["metadata"])
-    document: dict[str, Any] = {}
-    for key in plan.keys:
-        tag = f"{key.tag:08X}"
-        value = _computed_value(key, row, sop_classes, retrieve_ae_title)
-        if value is None:
-            value = sources.get(key.level, {}).get(tag)
-            if value is None and key.level is not Level.IMAGE and plan.level is Level.IMAGE:
-                value = sources[Level.IMAGE].get(tag)
-        document[tag] = value if value is not None else {"vr": key.vr}
-    document["00080005"] = {"vr": "CS", "Value": [RESULT_CHARACTER_SET]}
-    return document
-
-
-def _computed_value(
-    key: QueryKey, row: Any, sop_classes: dict[int, list[str]], retrieve_ae_title: str
-) -> dict[str, Any] | None:
-    keyword = key.keyword
-    if keyword in _COUNTERS and _COUNTERS[keyword] in row:
-        return {"vr": "IS", "Value": [int(row[_COUNTERS[keyword]])]}
-    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in row:
-        modalities = [m for m in row["study__modalities_in_study"].split("\\") if m]
-        return {"vr": "CS", "Value": modalities} if modalities else {"vr": "CS"}
-    if keyword == "SOPClassesInStudy" and "study_pk" in row:
-        classes = sop_classes.get(row["study_pk"], [])
-        return {"vr": "UI", "Value": classes} if classes else {"vr": "UI"}
-    if keyword == "RetrieveAETitle" and retrieve_ae_title:
-        return {"vr": "AE", "Value": [retrieve_ae_title]}
-    if keyword == "InstanceAvailability":
-        return {"vr": "CS", "Value": ["ONLINE"]}
-    return None

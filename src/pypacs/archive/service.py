@@ -22,6 +22,7 @@ from pypacs.archive.index import Engines, create_engines, instance, migrate, pat
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
+from pypacs.archive.results import find_json
 from pypacs.archive.retrieve import RetrieveTarget, metadata_documents, retrieve_targets
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
@@ -118,7 +119,7 @@ class Archive:
         """Matching entities as DICOM JSON objects (what QIDO-RS sends). The identifier is checked at once, so
         a bad query raises InvalidQuery here; results are then read from the index as they are consumed."""
         request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
-        return query_module.find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+        return find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
 
     def retrieve_targets(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> list[RetrieveTarget]:
         """The instances a C-MOVE / C-GET identifier names (InvalidQuery when it names none properly)."""

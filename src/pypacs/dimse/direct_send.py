@@ -14,7 +14,7 @@ from typing import Any
 from pynetdicom import transport
 from pynetdicom.association import Association
 
-from pypacs.dimse.pdata import pdus
+from pypacs.dimse.pdata import PDV_OVERHEAD, data_set_pdus, pdus, single_pdu_header
 
 _installed = False
 _locks_guard = threading.Lock()
@@ -73,6 +73,24 @@ class DirectWriter:
             self._pending_bytes += len(buffer)
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
+
+    def add_with_command_pdu(self, context_id: int, command_pdu: bytes, data_set: bytes) -> None:
+        """`add` for many messages with the same command (C-FIND pending responses): its PDU is given encoded
+        (from `pdata.message_bytes(context_id, command, None, max_pdu)`)."""
+        if len(data_set) + PDV_OVERHEAD > self.max_pdu > 0:
+            self._pending.append(command_pdu)
+            self._pending_bytes += len(command_pdu)
+            self.add_data_set(context_id, data_set)
+            return
+        self._pending += (command_pdu, single_pdu_header(context_id, len(data_set), is_command=False), data_set)
+        self._pending_bytes += len(command_pdu) + 12 + len(data_set)
+        if self._pending_bytes >= FLUSH_BYTES:
+            self.flush()
+
+    def add_data_set(self, context_id: int, data_set: bytes) -> None:
+        for buffer in data_set_pdus(context_id, data_set, self.max_pdu):
+            self._pending.append(buffer)
+            self._pending_bytes += len(buffer)
 
     @property
     def has_pending(self) -> bool:

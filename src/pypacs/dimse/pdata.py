@@ -70,6 +70,21 @@ def pdus(
         yield from _fragments(context_id, memoryview(data_set), fragment, is_command=False)
 
 
+def data_set_pdus(context_id: int, data_set: bytes | memoryview, max_pdu: int) -> Iterator[bytes | memoryview]:
+    """The PDUs of a data set alone (its command sent before)."""
+    fragment = (max_pdu - PDV_OVERHEAD) if max_pdu else UNLIMITED_FRAGMENT
+    yield from _fragments(context_id, memoryview(data_set), fragment, is_command=False)
+
+
+def single_pdu_header(context_id: int, length: int, *, is_command: bool) -> bytes:
+    """The header of a P-DATA-TF PDU carrying a whole command or data set of `length` bytes in one PDV."""
+    control = 0x03 if is_command else 0x02
+    return _HEADER.pack(0x04, length + PDV_OVERHEAD, length + 2, context_id, control)
+
+
+_HEADER = struct.Struct(">BxLLBB")
+
+
 def message_bytes(context_id: int, command: bytes, data_set: bytes | memoryview | None, max_pdu: int) -> bytes:
     return b"".join(pdus(context_id, command, data_set, max_pdu))
 
@@ -81,7 +96,7 @@ def _fragments(context_id: int, data: memoryview, fragment: int, *, is_command: 
         piece = data[start : start + fragment]
         start += len(piece)
         control = (0x01 if is_command else 0x00) | (0x02 if start >= total else 0x00)
-        yield struct.pack(">BxLLBB", 0x04, len(piece) + PDV_OVERHEAD, len(piece) + 2, context_id, control)
+        yield _HEADER.pack(0x04, len(piece) + PDV_OVERHEAD, len(piece) + 2, context_id, control)
         yield piece
         if start >= total:
             return

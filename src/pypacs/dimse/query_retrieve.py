@@ -172,8 +172,9 @@ class FindSCP:
             log.warning("C-FIND from %s refused: %s", request.caller, error)
             request.respond(code, str(error))
             return
-        pending = request.response(PENDING, data_set=True)
         writer, count, flushed_at = request.writer, 0, time.monotonic()
+        pending_command = request.response(PENDING, data_set=True)  # the same for every result: encoded once
+        pending = pdata.message_bytes(request.context_id, pending_command, None, writer.max_pdu)
         try:
             for result in results:
                 if request.cancelled():
@@ -181,7 +182,7 @@ class FindSCP:
                     request.respond(CANCELLED)
                     return
                 result["00080052"] = {"vr": "CS", "Value": [level.value]}
-                writer.add(request.context_id, pending, request.encode_json(result))
+                writer.add_with_command_pdu(request.context_id, pending, request.encode_json(result))
                 count += 1
                 if time.monotonic() - flushed_at > FLUSH_SECONDS:
                     writer.flush()

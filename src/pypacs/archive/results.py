@@ -1,0 +1,152 @@
+"""Query results: the SQL that streams a planned query's matches, and each match as a DICOM JSON object.
+
+The other half of archive.query (which plans and filters); values computed rather than stored (counters,
+modalities, SOP classes in study, availability) are filled in here. No DIMSE, no HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select
+
+from pypacs.archive.index import LEVEL_TABLES, instance, instance_metadata, study
+from pypacs.archive.query import (
+    BATCH_SIZE,
+    RESULT_CHARACTER_SET,
+    QueryKey,
+    QueryPlan,
+    QueryRequest,
+    base_select,
+    plan_query,
+)
+from pypacs.dicom.levels import Level
+
+
+def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str = "") -> Iterator[dict[str, Any]]:
+    """Plan the query now (so a bad identifier fails before anything is sent), then stream the results, each a
+    DICOM JSON object (PS3.18 F) of the requested attributes."""
+    plan = plan_query(request)
+    return _stream(engine, plan, retrieve_ae_title)
+
+
+def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[dict[str, Any]]:
+    level = plan.level
+    base = LEVEL_TABLES[level]
+    needed = {key.level for key in plan.keys}
+    columns: list[Any] = [base.c.pk.label("pk")]
+    for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
+        if candidate in needed and candidate.depth <= level.depth:
+            columns.append(LEVEL_TABLES[candidate].c.attributes.label(f"{candidate.value.lower()}_attributes"))
+    for joined in (Level.PATIENT, Level.STUDY, Level.SERIES):
+        if joined.depth <= level.depth:
+            table = LEVEL_TABLES[joined]
+            prefix = joined.value.lower()
+            columns.extend(c.label(f"{prefix}__{c.name}") for c in table.c if c.name.startswith(("num_", "modalities")))
+    if level is Level.IMAGE:
+        columns.append(instance_metadata.c.json.label("metadata"))
+    if level.depth >= Level.STUDY.depth:
+        columns.append(study.c.pk.label("study_pk"))
+    statement = base_select(plan, columns).order_by(base.c.pk)
+    if plan.request.limit is not None:
+        statement = statement.limit(plan.request.limit)
+    if plan.request.offset:
+        statement = statement.offset(plan.request.offset)
+    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
+        build = _DocumentBuilder(plan, list(result.keys()), retrieve_ae_title)
+        for rows in result.partitions():
+            sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
+            for row in rows:
+                yield build(row, sop_classes)
+
+
+def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    statement = (
+        select(instance.c.study_fk, instance.c.sop_class_uid)
+        .where(instance.c.study_fk.in_(study_pks))
+        .group_by(instance.c.study_fk, instance.c.sop_class_uid)
+        .order_by(instance.c.study_fk, instance.c.sop_class_uid)
+    )
+    for study_pk, sop_class in connection.execute(statement):
+        found.setdefault(study_pk, []).append(sop_class)
+    return found
+
+
+_COUNTERS = {
+    "NumberOfPatientRelatedStudies": "patient__num_studies",
+    "NumberOfPatientRelatedSeries": "patient__num_series",
+    "NumberOfPatientRelatedInstances": "patient__num_instances",
+    "NumberOfStudyRelatedSeries": "study__num_series",
+    "NumberOfStudyRelatedInstances": "study__num_instances",
+    "NumberOfSeriesRelatedInstances": "series__num_instances",
+}
+_Compute = Callable[[Any, dict[int, list[str]]], dict[str, Any]]
+
+
+class _DocumentBuilder:
+    """Builds the DICOM JSON result of each row of one query; what each key needs is worked out once."""
+
+    def __init__(self, plan: QueryPlan, columns: list[str], retrieve_ae_title: str) -> None:
+        index = {name: position for position, name in enumerate(columns)}
+        self.sources = [(level, index[f"{level.value.lower()}_attributes"])
+                        for level in (Level.PATIENT, Level.STUDY, Level.SERIES)
+                        if f"{level.value.lower()}_attributes" in index]  # fmt: skip
+        self.metadata = index.get("metadata")
+        # (tag, VR, how to compute it or None, the level it is stored at, look in the instance's metadata too)
+        self.fields: list[tuple[str, str, _Compute | None, Level, bool]] = []
+        for key in plan.keys:
+            also_image = key.level is not Level.IMAGE and plan.level is Level.IMAGE
+            compute = _computer(key, index, retrieve_ae_title)
+            self.fields.append((f"{key.tag:08X}", key.vr, compute, key.level, also_image))
+
+    def __call__(self, row: Any, sop_classes: dict[int, list[str]]) -> dict[str, Any]:
+        sources: dict[Level, dict[str, Any]] = {}
+        for level, position in self.sources:
+            text = row[position]
+            sources[level] = orjson.loads(text) if text else {}
+        if self.metadata is not None:
+            sources[Level.IMAGE] = orjson.loads(row[self.metadata])
+        document: dict[str, Any] = {}
+        for tag, vr, compute, level, also_image in self.fields:
+            value = compute(row, sop_classes) if compute is not None else None
+            if value is None:
+                value = sources.get(level, {}).get(tag)
+                if value is None and also_image:
+                    value = sources[Level.IMAGE].get(tag)
+            document[tag] = value if value is not None else {"vr": vr}
+        document["00080005"] = {"vr": "CS", "Value": [RESULT_CHARACTER_SET]}
+        return document
+
+
+def _computer(key: QueryKey, index: dict[str, int], retrieve_ae_title: str) -> _Compute | None:
+    """How a key's value is computed rather than stored (counters, modalities, ...), or None."""
+    keyword = key.keyword
+    if keyword in _COUNTERS and _COUNTERS[keyword] in index:
+        counter = index[_COUNTERS[keyword]]
+        return lambda row, _classes: {"vr": "IS", "Value": [int(row[counter])]}
+    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in index:
+        modalities = index["study__modalities_in_study"]
+
+        def modalities_in_study(row: Any, _classes: dict[int, list[str]]) -> dict[str, Any]:
+            found = [modality for modality in (row[modalities] or "").split("\\") if modality]
+            return {"vr": "CS", "Value": found} if found else {"vr": "CS"}
+
+        return modalities_in_study
+    if keyword == "SOPClassesInStudy" and "study_pk" in index:
+        study_pk = index["study_pk"]
+
+        def sop_classes_in_study(row: Any, classes: dict[int, list[str]]) -> dict[str, Any]:
+            found = classes.get(row[study_pk], [])
+            return {"vr": "UI", "Value": list(found)} if found else {"vr": "UI"}
+
+        return sop_classes_in_study
+    if keyword == "RetrieveAETitle" and retrieve_ae_title:
+        return lambda _row, _classes: {"vr": "AE", "Value": [retrieve_ae_title]}
+    if keyword == "InstanceAvailability":
+        return lambda _row, _classes: {"vr": "CS", "Value": ["ONLINE"]}
+    return None
