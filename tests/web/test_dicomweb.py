@@ -77,6 +77,17 @@ def test_stow_then_wado_round_trips_bytes_identically(client: TestClient):
     assert sorted(body for _, body in split_multipart(whole)) == sorted(objects)
 
 
+def test_objects_larger_than_a_streamed_piece_come_whole_among_small_ones(client: TestClient):
+    study, series = "1.2.826.0.1.67", "1.2.826.0.1.67.1"
+    noise = np.random.default_rng(7).integers(0, 4096, (2048, 2048), dtype=np.uint16).tobytes()  # 8 MiB of pixels
+    big = make_object(StudyInstanceUID=study, SeriesInstanceUID=series, Rows=2048, Columns=2048, PixelData=noise)
+    objects = [make_object(StudyInstanceUID=study, SeriesInstanceUID=series), big,
+               make_object(StudyInstanceUID=study, SeriesInstanceUID=series)]  # fmt: skip
+    assert len(big) > 2 * 4 * 1024 * 1024 and stow(client, objects).status_code == 200
+    whole = client.get(f"/dicom-web/studies/{study}/series/{series}", headers=ANY_DICOM)
+    assert sorted(body for _, body in split_multipart(whole)) == sorted(objects)
+
+
 def test_compressed_objects_come_as_stored_or_decompressed_on_request(client: TestClient):
     data = open(JPEG2000, "rb").read()
     assert stow(client, [data]).status_code == 200

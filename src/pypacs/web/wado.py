@@ -7,11 +7,12 @@ Thin: the archive locates instances, imaging/ transcodes; this module negotiates
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC
 from email.utils import format_datetime
-from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydicom import dcmread
@@ -54,12 +55,6 @@ def instance_url(request: Request, target: RetrieveTarget) -> str:
             f"/instances/{target.sop_instance_uid}")  # fmt: skip
 
 
-def file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-
-
 def multipart_response(parts: Iterator[Part], inner_type: str, status: int = 200) -> StreamingResponse:
     boundary = new_boundary()
     media_type = f'multipart/related; type="{inner_type}"; boundary={boundary}'
@@ -98,16 +93,35 @@ def requested_dicom_syntax(ranges: list[MediaRange]) -> str:
     raise NotAcceptable('instances are sent as multipart/related; type="application/dicom"')
 
 
-def dicom_parts(archive: Archive, targets: list[RetrieveTarget], syntax: str) -> Iterator[Part]:
+async def dicom_body(
+    archive: Archive, targets: list[RetrieveTarget], syntax: str, boundary: str
+) -> AsyncIterator[bytes]:
+    """The multipart body of a retrieve, an instance at a time (a big one in pieces of CHUNK bytes).
+
+    Stored files are read on the event loop: they come from the page cache in ~0.1 ms each, and handing each piece
+    to a worker thread (what a synchronous body costs) held a 131 MB series to ~2 GB/s instead of ~4. Conversions
+    (decompression) run on a worker thread."""
     for target in targets:
-        path = archive.blobs.path(target.blob_key)
-        if syntax in ("*", target.transfer_syntax_uid):
-            body: Iterator[bytes] = file_chunks(path)
-            part_syntax = target.transfer_syntax_uid
-        else:
-            body = iter([to_explicit_little_endian(path.read_bytes())])
-            part_syntax = EXPLICIT_LITTLE
-        yield Part(f"application/dicom; transfer-syntax={part_syntax}", body)
+        as_stored = syntax in ("*", target.transfer_syntax_uid)
+        part_syntax = target.transfer_syntax_uid if as_stored else EXPLICIT_LITTLE
+        header = f"--{boundary}\r\nContent-Type: application/dicom; transfer-syntax={part_syntax}\r\n\r\n".encode()
+        if not as_stored:
+            data = await anyio.to_thread.run_sync(_converted, archive, target.blob_key)
+            yield header + data + b"\r\n"
+            continue
+        with archive.blobs.open(target.blob_key) as handle:
+            if os.fstat(handle.fileno()).st_size <= CHUNK:
+                yield header + handle.read() + b"\r\n"
+                continue
+            yield header
+            while data := handle.read(CHUNK):
+                yield data
+            yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode()
+
+
+def _converted(archive: Archive, blob_key: str) -> bytes:
+    return to_explicit_little_endian(archive.blobs.read(blob_key))
 
 
 def retrieve(request: Request, study: str, series: str | None = None, sop: str | None = None) -> StreamingResponse:
@@ -119,7 +133,9 @@ def retrieve(request: Request, study: str, series: str | None = None, sop: str |
         if unable:
             raise NotAcceptable(f"{len(unable)} instance(s) are not stored as {syntax} and cannot be converted to "
                                 f"it; ask for transfer-syntax=* or {EXPLICIT_LITTLE}")  # fmt: skip
-    return multipart_response(dicom_parts(archive, targets, syntax), "application/dicom")
+    boundary = new_boundary()
+    media_type = f'multipart/related; type="application/dicom"; boundary={boundary}'
+    return StreamingResponse(dicom_body(archive, targets, syntax, boundary), media_type=media_type)
 
 
 @router.get("/studies/{study}", summary="Retrieve a study (multipart DICOM)")
