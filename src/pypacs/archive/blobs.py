@@ -12,8 +12,9 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from pypacs.archive.errors import NotFound, StorageFull
 
@@ -41,7 +42,7 @@ class BlobStore(Protocol):
     def stage(self, key: str, data: bytes) -> StagedBlob: ...
     def confirm(self, staged: StagedBlob, *, replaced: str | None = None) -> None: ...
     def discard(self, staged: StagedBlob) -> None: ...
-    def open(self, key: str) -> BinaryIO: ...
+    def open(self, key: str) -> BufferedReader: ...
     def read(self, key: str) -> bytes: ...
     def path(self, key: str) -> Path: ...
     def delete(self, key: str) -> None: ...
@@ -122,7 +123,7 @@ class FileBlobStore:
         self._remove(self.path(staged.key))
         self._remove(self.staging / staged.key)
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str) -> BufferedReader:
         try:
             return self.path(key).open("rb")
         except FileNotFoundError as exc:

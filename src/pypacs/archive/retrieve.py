@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine, Select, bindparam, select
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.index import instance, instance_metadata, series, study
@@ -62,3 +62,23 @@ def metadata_documents(engine: Engine, request: QueryRequest) -> list[tuple[Retr
     statement = _retrieve_select(request, [instance_metadata.c.json, instance.c.created_at])
     with engine.connect() as connection:
         return [(RetrieveTarget(*row[:6]), row[6], row[7]) for row in connection.execute(statement)]
+
+
+_INSTANCE_TARGET = (
+    select(*_TARGET_COLUMNS)
+    .select_from(instance)
+    .join(series, instance.c.series_fk == series.c.pk)
+    .join(study, instance.c.study_fk == study.c.pk)
+    .where(
+        instance.c.sop_instance_uid == bindparam("sop"),
+        series.c.series_instance_uid == bindparam("series"),
+        study.c.study_instance_uid == bindparam("study"),
+    )
+)
+
+
+def instance_target(engine: Engine, study_uid: str, series_uid: str, sop_uid: str) -> RetrieveTarget | None:
+    """One stored instance by its three UIDs (a frame or rendered request: no query planning needed)."""
+    with engine.connect() as connection:
+        row = connection.execute(_INSTANCE_TARGET, {"sop": sop_uid, "series": series_uid, "study": study_uid}).first()
+    return RetrieveTarget(*row) if row is not None else None

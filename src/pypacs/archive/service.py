@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.errors import NotFound
+from pypacs.archive.frames import FrameReader
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
 from pypacs.archive.results import find_json
-from pypacs.archive.retrieve import RetrieveTarget, metadata_documents, retrieve_targets
+from pypacs.archive.retrieve import RetrieveTarget, instance_target, metadata_documents, retrieve_targets
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
@@ -47,6 +48,7 @@ class Archive:
         self.settings = settings
         self.engines = engines
         self.blobs = blobs
+        self.frames = FrameReader(blobs)
         self.peers = PeerRegistry(settings, engines)
         # Durable blob writes run here, overlapping the parsing and indexing of the same object.
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
@@ -135,6 +137,13 @@ class Archive:
         if not targets:
             raise NotFound(_not_found_text(study, series, sop_instance))
         return targets
+
+    def instance(self, study: str, series: str, sop_instance: str) -> RetrieveTarget:
+        """One stored instance by its UIDs (NotFound when the three do not name one)."""
+        target = instance_target(self.engines.reader, study, series, sop_instance)
+        if target is None:
+            raise NotFound(_not_found_text(study, series, sop_instance))
+        return target
 
     def instance_metadata(
         self, study: str, series: str | None = None, sop_instance: str | None = None
