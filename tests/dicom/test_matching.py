@@ -13,6 +13,7 @@ from pypacs.dicom.matching import (
     UidList,
     Universal,
     Wildcard,
+    fuzzy_person_name,
     normalise_datetime,
     normalise_time,
     parse_values,
@@ -80,3 +81,18 @@ def test_datetimes_complete_partial_values_to_the_period_they_name():
 def test_person_name_search_text_frames_each_group_in_upper_case():
     assert person_name_search_text("Doe^John^^") == "=DOE^JOHN="
     assert person_name_search_text("Yamada^Tarou=山田^太郎=やまだ^たろう") == "=YAMADA^TAROU=山田^太郎=やまだ^たろう="
+
+
+@pytest.mark.parametrize(
+    ("key", "fuzzy"),
+    [
+        ("smi", "smi*"),
+        ("smi^jo", "smi*^jo*"),
+        ("sm*th^", "sm*th^"),
+        ("", ""),
+        ("*", "*"),
+        ("wang^x=王", "wang*^x*=王*"),
+    ],
+)
+def test_fuzzy_person_name_keys_match_each_component_as_a_prefix(key: str, fuzzy: str):
+    assert fuzzy_person_name(key) == fuzzy

@@ -83,10 +83,29 @@ def test_limit_and_offset_page_through_with_a_warning(client: TestClient):
     assert sorted(seen) == [f"{STUDY_A}.1.{n}" for n in range(3)]
 
 
-def test_no_match_is_an_empty_array_and_fuzzy_matching_is_declined(client: TestClient):
+def test_no_match_is_an_empty_array(client: TestClient):
     response = client.get("/dicom-web/studies?PatientName=nobody&fuzzymatching=true")
     assert response.status_code == 200 and response.json() == []
-    assert "fuzzymatching is not supported" in response.headers["warning"]
+    assert "warning" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("name", "exact", "fuzzy"),
+    [
+        ("do", [], [STUDY_A]),  # a prefix of the family name
+        ("DO^JO", [], [STUDY_A]),  # prefixes of each component
+        ("r^j", [], [STUDY_B]),
+        ("doe^john", [STUDY_A], [STUDY_A]),  # what matched exactly still matches
+        ("jo", [], []),  # components are matched in their place, not anywhere
+    ],
+)
+def test_fuzzy_matching_matches_person_name_components_by_prefix(client: TestClient, name, exact, fuzzy):
+    def studies(**params: str) -> list[object]:
+        return values(client.get("/dicom-web/studies", params={"PatientName": name, **params}).json(), "0020000D")
+
+    assert studies() == exact
+    assert studies(fuzzymatching="true") == fuzzy
+    assert studies(fuzzymatching="false") == exact
 
 
 @pytest.mark.parametrize(

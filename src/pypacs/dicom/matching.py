@@ -248,6 +248,19 @@ def person_name_search_text(name: str) -> str:
     return "=" + "=".join(groups) + "="
 
 
+def fuzzy_person_name(value: str) -> str:
+    """A PN key widened for fuzzy matching (QIDO-RS fuzzymatching=true): each given name component matches as a
+    prefix, so `smi^jo` finds SMITH^JOHN and SMITHERS^JOANNA (matching is already case-insensitive). Components
+    that hold wildcards are left as they are; empty ones stay universal."""
+    if value in ("", "*"):
+        return value
+    groups = []
+    for group in value.split("="):
+        components = [c if not c or "*" in c or "?" in c else f"{c}*" for c in group.split("^")]
+        groups.append("^".join(components))
+    return "=".join(groups)
+
+
 def _parse_sequence(element: DataElement, name: str) -> SequenceMatch:
     items: Iterable[Dataset] = element.value or []
     items = list(items)

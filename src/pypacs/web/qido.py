@@ -17,6 +17,7 @@ from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.service import Archive
 from pypacs.dicom.identifiers import InvalidKeyText, identifier_from_keys
 from pypacs.dicom.levels import STORED, Level, Root
+from pypacs.dicom.matching import fuzzy_person_name
 
 router = APIRouter(tags=["QIDO-RS"])
 
@@ -82,6 +83,10 @@ def build_identifier(request: Request, level: Level, scope: dict[str, str]) -> D
     except InvalidKeyText as error:
         raise InvalidQuery(str(error)) from error
     identifier.QueryRetrieveLevel = level.value
+    if request.query_params.get("fuzzymatching", "").lower() == "true":
+        for element in identifier:
+            if element.VR == "PN" and element.value:
+                element.value = fuzzy_person_name(str(element.value))
     return identifier
 
 
@@ -122,8 +127,6 @@ def search(request: Request, level: Level, scope: dict[str, str]) -> Response:
         first.pop()
         remaining = archive.count(level, identifier) - offset - effective
         warnings.append(f'299 pypacs "There are {remaining} additional results that can be requested"')
-    if request.query_params.get("fuzzymatching", "").lower() == "true":
-        warnings.append('299 pypacs "fuzzymatching is not supported: exact matching was used"')
     if warnings:
         headers["Warning"] = ", ".join(warnings)
     base = str(request.base_url).rstrip("/") + request.app.state.dicomweb_root
