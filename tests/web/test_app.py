@@ -51,3 +51,16 @@ def test_a_bad_filter_is_a_400_problem_naming_the_key(client: TestClient):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "StudyDate" in response.json()["detail"]
+
+
+def test_the_openapi_document_describes_every_route_with_a_summary(client: TestClient):
+    document = client.get("/openapi.json").json()
+    operations = [(path, method, operation) for path, item in document["paths"].items()
+                  for method, operation in item.items()]  # fmt: skip
+    assert len(operations) >= 25
+    assert [f"{method} {path}" for path, method, operation in operations if not operation.get("summary")] == []
+    for path in ("/dicom-web/studies", "/dicom-web/studies/{study}/series/{series}/instances/{sop}/frames/{frames}",
+                 "/dicom-web/studies/{study}/series/{series}/metadata", "/dicom-web/studies/{study}/rendered",
+                 "/dicom-web/studies/{study}/series/{series}/instances/{sop}/thumbnail", "/wado"):  # fmt: skip
+        assert path in document["paths"], path
+    assert "post" in document["paths"]["/dicom-web/studies"]  # STOW-RS
