@@ -14,10 +14,10 @@ from typing import Any
 from pynetdicom import transport
 from pynetdicom.association import Association
 
+from pypacs.dimse.guards import socket_lock
 from pypacs.dimse.pdata import PDV_OVERHEAD, data_set_pdus, pdus, single_pdu_header
 
 _installed = False
-_locks_guard = threading.Lock()
 FLUSH_BYTES = 256 * 1024  # a batch is written once it holds this much
 
 
@@ -26,14 +26,7 @@ class PeerGone(ConnectionError):
 
 
 def _send_lock(sock: transport.AssociationSocket) -> threading.Lock:
-    lock: threading.Lock | None = getattr(sock, "_pypacs_send_lock", None)
-    if lock is None:
-        with _locks_guard:
-            lock = getattr(sock, "_pypacs_send_lock", None)
-            if lock is None:
-                lock = threading.Lock()
-                sock._pypacs_send_lock = lock  # type: ignore[attr-defined]
-    return lock
+    return socket_lock(sock, "send")
 
 
 def _locked(original: Any) -> Any:

@@ -48,17 +48,23 @@ def _peer(provider: Any) -> str:
         return "peer"
 
 
+def socket_lock(sock: Any, purpose: str) -> threading.Lock:
+    """A lock kept on an association socket for one purpose ("read", "send"), made on first use."""
+    attribute = f"_pypacs_{purpose}_lock"
+    lock: threading.Lock | None = getattr(sock, attribute, None)
+    if lock is None:
+        with _locks_guard:
+            lock = getattr(sock, attribute, None)
+            if lock is None:
+                lock = threading.Lock()
+                setattr(sock, attribute, lock)
+    return lock
+
+
 def reader_lock(sock: Any) -> threading.Lock:
     """The lock around every PDU read on an association socket: pynetdicom's reader and a held reader
     (dimse.direct_receive) never read at the same time."""
-    lock: threading.Lock | None = getattr(sock, "_pypacs_read_lock", None)
-    if lock is None:
-        with _locks_guard:
-            lock = getattr(sock, "_pypacs_read_lock", None)
-            if lock is None:
-                lock = threading.Lock()
-                sock._pypacs_read_lock = lock
-    return lock
+    return socket_lock(sock, "read")
 
 
 def set_held(sock: Any, held: bool) -> None:

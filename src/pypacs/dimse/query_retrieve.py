@@ -39,6 +39,7 @@ from pypacs.dimse.handlers import (
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05  # pending C-FIND responses wait at most this long in a batch
+SERVICE_NAMES = {pdata.C_FIND_RSP: "C-FIND", pdata.C_GET_RSP: "C-GET", pdata.C_MOVE_RSP: "C-MOVE"}
 
 
 class Refusal(Exception):
@@ -65,6 +66,10 @@ class Request:
     @property
     def assoc(self) -> Association:
         return self.service.assoc
+
+    @property
+    def service_name(self) -> str:
+        return SERVICE_NAMES[self.response_field]
 
     @property
     def caller(self) -> str:
@@ -150,6 +155,14 @@ class Request:
         return data
 
 
+def answer(request: Request, run: Callable[[Request], None]) -> None:
+    """Run a service for a request; a peer gone mid-answer ends it quietly (pynetdicom aborts the association)."""
+    try:
+        run(request)
+    except PeerGone as error:
+        log.info("%s from %s ended: %s", request.service_name, request.caller, error)
+
+
 class FindSCP:
     """C-FIND of one node over its archive (dimse.retrieve.QueryRetrieveSCP adds C-GET and C-MOVE)."""
 
@@ -157,11 +170,7 @@ class FindSCP:
         self.archive = archive
 
     def find(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
-        request = Request(service, message, context, pdata.C_FIND_RSP)
-        try:
-            self._find(request)
-        except PeerGone as error:
-            log.info("C-FIND from %s ended: %s", request.caller, error)
+        answer(Request(service, message, context, pdata.C_FIND_RSP), self._find)
 
     def _find(self, request: Request) -> None:
         try:

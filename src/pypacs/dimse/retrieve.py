@@ -24,9 +24,8 @@ from pypacs.dicom.levels import Root
 from pypacs.dicom.part10 import data_set_offset
 from pypacs.dimse import pdata
 from pypacs.dimse.direct_receive import HeldReader
-from pypacs.dimse.direct_send import PeerGone
 from pypacs.dimse.handlers import CANCELLED, PENDING, SUCCESS, UNABLE_TO_PROCESS
-from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request
+from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request, answer
 from pypacs.dimse.store_association import AssociationFailed, StoreAssociation
 from pypacs.imaging.transcode import UNCOMPRESSED as UNCOMPRESSED_SYNTAXES
 from pypacs.imaging.transcode import data_set_as
@@ -130,7 +129,7 @@ def run_sub_operations(
     message_id = request.message_id
     for target in targets:
         if request.cancelled():
-            log.info("%s from %s cancelled with %d sub-operation(s) left", _service(request), request.caller,
+            log.info("%s from %s cancelled with %d sub-operation(s) left", request.service_name, request.caller,
                      tally.remaining)  # fmt: skip
             request.respond(CANCELLED, identifier=tally.failed_list(), counts=tally.counts(with_remaining=True))
             return tally
@@ -138,10 +137,10 @@ def run_sub_operations(
         try:
             status = store(target, message_id)
         except SubOperationError as error:
-            log.warning("%s sub-operation for %s failed: %s", _service(request), target.sop_instance_uid, error)
+            log.warning("%s sub-operation for %s failed: %s", request.service_name, target.sop_instance_uid, error)
             status = UNABLE_TO_PROCESS
         except AssociationFailed as error:  # the store association is gone: what is left fails
-            log.warning("%s to %s stopped: %s", _service(request), request.caller, error)
+            log.warning("%s to %s stopped: %s", request.service_name, request.caller, error)
             for rest in targets[len(targets) - tally.remaining :]:
                 tally.count(rest, UNABLE_TO_PROCESS)
             break
@@ -155,10 +154,6 @@ def run_sub_operations(
     else:
         request.respond(SUCCESS, counts=tally.counts(with_remaining=False))
     return tally
-
-
-def _service(request: Request) -> str:
-    return "C-MOVE" if request.response_field == pdata.C_MOVE_RSP else "C-GET"
 
 
 def _targets(archive: Archive, request: Request, models: dict[str, Root]) -> list[RetrieveTarget]:
@@ -183,27 +178,22 @@ class QueryRetrieveSCP(FindSCP):
         self.pending_interval = pending_interval
 
     def get(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
-        request = Request(service, message, context, pdata.C_GET_RSP)
-        try:
-            try:
-                targets = _targets(self.archive, request, GET_MODELS)
-            except Refusal as refusal:
-                log.warning("C-GET from %s refused: %s", request.caller, refusal)
-                request.respond(refusal.code, str(refusal))
-                return
-            log.info("C-GET from %s: %d instance(s)", request.caller, len(targets))
-            with HeldReader(request.assoc) as reader:
-                store = SameAssociationStore(self.archive, request, reader, self.timeout)
-                run_sub_operations(request, targets, store, self.pending_interval)
-        except PeerGone as error:
-            log.info("C-GET from %s ended: %s", request.caller, error)
+        answer(Request(service, message, context, pdata.C_GET_RSP), self._get)
 
     def move(self, service: QueryRetrieveServiceClass, message: Any, context: PresentationContext) -> None:
-        request = Request(service, message, context, pdata.C_MOVE_RSP)
+        answer(Request(service, message, context, pdata.C_MOVE_RSP), self._move)
+
+    def _get(self, request: Request) -> None:
         try:
-            self._move(request)
-        except PeerGone as error:
-            log.info("C-MOVE from %s ended: %s", request.caller, error)
+            targets = _targets(self.archive, request, GET_MODELS)
+        except Refusal as refusal:
+            log.warning("C-GET from %s refused: %s", request.caller, refusal)
+            request.respond(refusal.code, str(refusal))
+            return
+        log.info("C-GET from %s: %d instance(s)", request.caller, len(targets))
+        with HeldReader(request.assoc) as reader:
+            store = SameAssociationStore(self.archive, request, reader, self.timeout)
+            run_sub_operations(request, targets, store, self.pending_interval)
 
     def _move(self, request: Request) -> None:
         title = str(request.message.MoveDestination or "").strip()
