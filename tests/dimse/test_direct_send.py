@@ -8,6 +8,7 @@ import struct
 from types import SimpleNamespace
 
 import pytest
+from pynetdicom.timer import Timer
 
 from pypacs.dimse import pdata
 from pypacs.dimse.direct_send import DirectWriter, PeerGone
@@ -15,9 +16,8 @@ from pypacs.dimse.direct_send import DirectWriter, PeerGone
 
 def fake_association(sock: socket.socket, max_pdu: int) -> SimpleNamespace:
     association_socket = SimpleNamespace(socket=sock, event_queue=queue.Queue())
-    return SimpleNamespace(
-        dul=SimpleNamespace(socket=association_socket), dimse=SimpleNamespace(maximum_pdu_size=max_pdu)
-    )
+    dul = SimpleNamespace(socket=association_socket, _idle_timer=Timer(60))
+    return SimpleNamespace(dul=dul, dimse=SimpleNamespace(maximum_pdu_size=max_pdu))
 
 
 def read_messages(sock: socket.socket) -> list[tuple[bytes, bytes]]:

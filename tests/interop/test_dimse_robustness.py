@@ -39,6 +39,7 @@ pytestmark = pytest.mark.interop
 STUDY = "1.2.826.0.1.5151"
 IMAGES = 200
 SLOW = 0.02  # seconds each received C-STORE takes at the slow receivers
+NETWORK_TIMEOUT = 2  # seconds, the server's network_timeout: shorter than a whole retrieve
 UNKNOWN_SOP_CLASS = "1.2.3.4.5.6.7"
 FIND, GET, MOVE = (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
                    StudyRootQueryRetrieveInformationModelMove)  # fmt: skip
@@ -76,7 +77,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     server = destination.start_server(("127.0.0.1", port), block=False,
                                       evt_handlers=[(evt.EVT_C_STORE, slow_store(moved))])  # fmt: skip
     config = root / "pypacs.toml"
-    config.write_text(f'[[remote_aes]]\ntitle = "SLOWDEST"\nhost = "127.0.0.1"\nport = {port}\n')
+    # network_timeout 2 s: a retrieve to SLOWDEST takes IMAGES * SLOW = 4 s, with nothing read from its requestor
+    config.write_text(f'network_timeout = {NETWORK_TIMEOUT}\n[[remote_aes]]\ntitle = "SLOWDEST"\nhost = "127.0.0.1"\n'
+                      f'port = {port}\n')  # fmt: skip
     pacs = start_pacs(root / "data", "--config", str(config))
     try:
         yield Node(pacs, moved)
@@ -411,4 +414,27 @@ def test_pending_responses_come_every_tenth_of_a_second_with_consistent_counts(n
     completed = [p.NumberOfCompletedSuboperations for p in pending]
     assert completed == sorted(completed) and completed[0] >= 1
     assert all(p.NumberOfCompletedSuboperations + p.NumberOfRemainingSuboperations == IMAGES for p in pending)
+    assert_still_serving(node.pacs, log_from)
+
+
+@pytest.mark.parametrize("service", ["C-MOVE", "C-GET"])
+def test_a_retrieve_longer_than_the_network_timeout_ends_normally(node: Node, log_from: int, service: str):
+    node.moved.clear()
+    got: list[str] = []
+    if service == "C-MOVE":
+        assoc = associate(node.pacs)
+        responses = assoc.send_c_move(study_identifier(), "SLOWDEST", MOVE)
+    else:
+        assoc = associate(node.pacs, handlers=[(evt.EVT_C_STORE, slow_store(got))],
+                          roles=[build_role(CTImageStorage, scp_role=True)])  # fmt: skip
+        responses = assoc.send_c_get(study_identifier(), GET)
+    started = time.monotonic()
+    final = [status for status, _ in responses][-1]
+    assert time.monotonic() - started > NETWORK_TIMEOUT  # busy all along, but nothing to read from the requestor
+    assert (final.Status, final.NumberOfCompletedSuboperations) == (0x0000, IMAGES)
+    assert len(node.moved if service == "C-MOVE" else got) == IMAGES
+    time.sleep(NETWORK_TIMEOUT / 4)  # a pause well within the network timeout, counted from the last exchange
+    assert assoc.is_established and assoc.send_c_echo().Status == 0x0000  # still there after the answer
+    assoc.release()
+    assert assoc.is_released and not assoc.is_aborted
     assert_still_serving(node.pacs, log_from)

@@ -91,7 +91,9 @@ class HeldReader:
         if pdu_type not in guards.PDU_TYPES or length > self._limit:
             self._assoc.dul.event_queue.put("Evt19")  # invalid PDU: pynetdicom aborts
             raise PeerGone(f"invalid PDU (type {pdu_type:#04x}, {length} bytes) during a C-GET")
-        return header + self._read(length, deadline)
+        data = header + self._read(length, deadline)
+        self._assoc.dul._idle_timer.restart()  # pynetdicom's network_timeout counts from the last PDU read
+        return data
 
     def _read(self, count: int, deadline: float) -> bytes:
         raw = self._socket.socket if self._socket is not None else None

@@ -51,6 +51,7 @@ class DirectWriter:
 
     def __init__(self, assoc: Association) -> None:
         install()
+        self._dul = assoc.dul
         self._socket = assoc.dul.socket
         self.max_pdu = int(assoc.dimse.maximum_pdu_size or 0)
         self._pending: list[bytes | memoryview] = []
@@ -100,6 +101,9 @@ class DirectWriter:
         with _send_lock(sock):
             try:
                 sock.socket.sendall(data)
+                # pynetdicom counts network_timeout from what it last read; a long C-MOVE reads nothing, yet the
+                # association is busy: without this, it would be aborted once the answer is over
+                self._dul._idle_timer.restart()
             except OSError as error:
                 sock.event_queue.put("Evt17")  # as pynetdicom does when its own send fails
                 raise PeerGone(f"connection lost while sending: {error}") from error
