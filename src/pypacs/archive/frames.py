@@ -21,7 +21,7 @@ from pypacs.imaging.pixels import PixelDataError
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
-_LITTLE_ENDIAN_NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}  # not deflated: offsets are file offsets
+LITTLE_ENDIAN_NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}  # not deflated: offsets are file offsets
 HEADER_VALUE_LIMIT = 4096  # values longer than this are not read to learn the layout
 
 
@@ -52,7 +52,7 @@ def read_layout(blobs: BlobStore, blob_key: str) -> FrameLayout | None:
     if raw.length == UNDEFINED_LENGTH:
         return FrameLayout(syntax, frames, raw.value_tell, True, 0)
     bits = int(ds.get("BitsAllocated", 0) or 0)
-    if syntax not in _LITTLE_ENDIAN_NATIVE or bits % 8:
+    if syntax not in LITTLE_ENDIAN_NATIVE or bits % 8:
         return None  # big endian, deflated, bit-packed: decoded by the caller
     size = int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1) * bits // 8
     if size * frames > raw.length:

@@ -57,6 +57,18 @@ def command_set(**fields: int | str | None) -> bytes:
     return struct.pack("<HHLL", 0, 0, 4, len(body)) + bytes(body)
 
 
+def c_store_request(
+    sop_class_uid: str, sop_instance_uid: str, message_id: int, move_originator: tuple[str, int] | None = None
+) -> bytes:
+    """The command set of a C-STORE-RQ (with the Move Originator when it is a C-MOVE sub-operation)."""
+    originator_ae, originator_id = move_originator if move_originator else (None, None)
+    return command_set(
+        AffectedSOPClassUID=sop_class_uid, CommandField=C_STORE_RQ, MessageID=message_id, Priority=0,
+        CommandDataSetType=DATA_SET_PRESENT, AffectedSOPInstanceUID=sop_instance_uid,
+        MoveOriginatorApplicationEntityTitle=originator_ae, MoveOriginatorMessageID=originator_id,
+    )  # fmt: skip
+
+
 def pdus(
     context_id: int, command: bytes, data_set: bytes | memoryview | None, max_pdu: int
 ) -> Iterator[bytes | memoryview]:

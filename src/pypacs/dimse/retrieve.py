@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
@@ -27,8 +27,7 @@ from pypacs.dimse.direct_receive import HeldReader
 from pypacs.dimse.handlers import CANCELLED, PENDING, SUCCESS, UNABLE_TO_PROCESS
 from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request, answer
 from pypacs.dimse.store_association import AssociationFailed, StoreAssociation
-from pypacs.imaging.transcode import UNCOMPRESSED as UNCOMPRESSED_SYNTAXES
-from pypacs.imaging.transcode import data_set_as
+from pypacs.imaging.transcode import CONVERTIBLE_TO, data_set_as
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +39,9 @@ MOVE_MODELS: dict[str, Root] = {
     "1.2.840.10008.5.1.4.1.2.1.2": Root.PATIENT,  # Patient Root Query/Retrieve Information Model - MOVE
     "1.2.840.10008.5.1.4.1.2.2.2": Root.STUDY,  # Study Root Query/Retrieve Information Model - MOVE
 }
-UNCOMPRESSED = [str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)]
+FALLBACK_SYNTAXES = [str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)]  # proposed besides the stored one
 MAX_CONTEXTS = 128  # what one association may propose (PS3.8 9.3.2.2: odd context IDs 1-255)
+Context = TypeVar("Context")
 MAX_SUB_OPERATIONS = 65535  # the counts are US
 MOVE_DESTINATION_UNKNOWN = 0xA801
 ALL_SUB_OPERATIONS_FAILED = 0xA702
@@ -90,8 +90,8 @@ def destination_contexts(targets: list[RetrieveTarget]) -> list[tuple[str, list[
     exact = sorted({(t.sop_class_uid, t.transfer_syntax_uid) for t in targets})
     contexts = [(sop_class, [syntax]) for sop_class, syntax in exact]
     for sop_class in sorted({t.sop_class_uid for t in targets}):
-        if not all(syntax in UNCOMPRESSED for cls, syntax in exact if cls == sop_class):
-            contexts.append((sop_class, UNCOMPRESSED))
+        if not all(syntax in FALLBACK_SYNTAXES for cls, syntax in exact if cls == sop_class):
+            contexts.append((sop_class, FALLBACK_SYNTAXES))
     if len(contexts) > MAX_CONTEXTS:
         log.warning("C-MOVE needs %d presentation contexts; proposing the first %d", len(contexts), MAX_CONTEXTS)
     return contexts[:MAX_CONTEXTS]
@@ -106,13 +106,24 @@ def data_set_for(archive: Archive, target: RetrieveTarget, transfer_syntax: str)
         raise SubOperationError(f"stored file unreadable: {error}") from error
     if transfer_syntax == target.transfer_syntax_uid:
         return memoryview(data)[data_set_offset(data) :]
-    if transfer_syntax not in UNCOMPRESSED_SYNTAXES:
+    if transfer_syntax not in CONVERTIBLE_TO:
         raise SubOperationError(f"the peer accepted {transfer_syntax}, stored as {target.transfer_syntax_uid}")
     try:
         return data_set_as(data, transfer_syntax)
     except Exception as error:  # a codec pydicom lacks, corrupt pixel data
         log.error("cannot convert %s to %s: %s", target.sop_instance_uid, transfer_syntax, error)
         raise SubOperationError(f"cannot convert to {transfer_syntax}: {error}") from error
+
+
+def best_context(target: RetrieveTarget, accepted: list[tuple[Context, str]]) -> tuple[Context, str]:
+    """Of the contexts accepted for the target's SOP class, as (context, transfer syntax): the one in the stored
+    syntax, else one the stored object can be converted to."""
+    usable = [(context, syntax) for context, syntax in accepted if syntax == target.transfer_syntax_uid]
+    usable += [(context, syntax) for context, syntax in accepted if syntax in CONVERTIBLE_TO]
+    if not usable:
+        syntaxes = ", ".join(syntax for _context, syntax in accepted) or "none"
+        raise SubOperationError(f"no usable context for {target.sop_class_uid} (accepted syntaxes: {syntaxes})")
+    return usable[0]
 
 
 StoreOne = Callable[[RetrieveTarget, int], int]  # (target, message ID) -> C-STORE status
@@ -233,11 +244,10 @@ class LeanStore:
     request: Request
 
     def __call__(self, target: RetrieveTarget, message_id: int) -> int:
-        context = self.association.context_for(target.sop_class_uid, target.transfer_syntax_uid)
-        context = context or self.association.context_for(target.sop_class_uid)
-        if context is None:
-            raise SubOperationError(f"the destination accepted no context for {target.sop_class_uid}")
-        data = data_set_for(self.archive, target, context.transfer_syntax)
+        accepted = [(cx, cx.transfer_syntax) for cx in self.association.accepted
+                    if cx.abstract_syntax == target.sop_class_uid]  # fmt: skip
+        context, syntax = best_context(target, accepted)
+        data = data_set_for(self.archive, target, syntax)
         originator = (self.request.caller, self.request.message_id)
         response = self.association.store(
             context, target.sop_instance_uid, data, message_id, move_originator=originator
@@ -257,24 +267,12 @@ class SameAssociationStore:
     reader: HeldReader
     timeout: float
 
-    def _context(self, target: RetrieveTarget) -> PresentationContext:
-        usable = [cx for cx in self.request.assoc.accepted_contexts
-                  if cx.abstract_syntax == target.sop_class_uid and cx.as_scu]  # fmt: skip
-        for context in usable:
-            if context.transfer_syntax[0] == target.transfer_syntax_uid:
-                return context
-        for context in usable:
-            if context.transfer_syntax[0] in UNCOMPRESSED_SYNTAXES:
-                return context
-        raise SubOperationError(f"the requestor accepted no storage context for {target.sop_class_uid} in a "
-                                f"syntax this node can send")  # fmt: skip
-
     def __call__(self, target: RetrieveTarget, message_id: int) -> int:
-        context = self._context(target)
-        data = data_set_for(self.archive, target, str(context.transfer_syntax[0]))
-        command = pdata.command_set(
-            AffectedSOPClassUID=target.sop_class_uid, CommandField=pdata.C_STORE_RQ, MessageID=message_id,
-            Priority=0, CommandDataSetType=pdata.DATA_SET_PRESENT, AffectedSOPInstanceUID=target.sop_instance_uid,
-        )  # fmt: skip
+        # contexts the requestor proposed with the SCP role for itself: this node stores on them as SCU
+        accepted = [(cx, str(cx.transfer_syntax[0])) for cx in self.request.assoc.accepted_contexts
+                    if cx.abstract_syntax == target.sop_class_uid and cx.as_scu]  # fmt: skip
+        context, syntax = best_context(target, accepted)
+        data = data_set_for(self.archive, target, syntax)
+        command = pdata.c_store_request(target.sop_class_uid, target.sop_instance_uid, message_id)
         self.request.writer.send(int(context.context_id or 0), command, data)
         return self.reader.store_response(message_id, self.timeout)

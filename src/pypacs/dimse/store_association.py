@@ -147,12 +147,7 @@ class StoreAssociation:
         move_originator: tuple[str, int] | None = None,
     ) -> StoreResponse:
         """One C-STORE; the data set must be encoded in the context's transfer syntax."""
-        originator_ae, originator_id = move_originator if move_originator else (None, None)
-        command = pdata.command_set(
-            AffectedSOPClassUID=context.abstract_syntax, CommandField=pdata.C_STORE_RQ, MessageID=message_id,
-            Priority=0, CommandDataSetType=pdata.DATA_SET_PRESENT, AffectedSOPInstanceUID=sop_instance_uid,
-            MoveOriginatorApplicationEntityTitle=originator_ae, MoveOriginatorMessageID=originator_id,
-        )  # fmt: skip
+        command = pdata.c_store_request(context.abstract_syntax, sop_instance_uid, message_id, move_originator)
         self._send(pdata.message_bytes(context.context_id, command, data_set, self.peer_max_pdu))
         elements = pdata.read_command(self._read_command())
         status = pdata.us_value(elements, 0x00000900)

@@ -17,6 +17,7 @@ from pypacs.imaging.pixels import PixelDataError, decode_frame, frame_count
 
 EXPLICIT_LITTLE = str(ExplicitVRLittleEndian)
 UNCOMPRESSED = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
+CONVERTIBLE_TO = UNCOMPRESSED - {"1.2.840.10008.1.2.1.99"}  # what data_set_as writes (not deflated)
 
 # Media types of compressed frames (PS3.18 Table 8.7.3-2), by transfer syntax.
 FRAME_MEDIA_TYPES = {
@@ -55,7 +56,7 @@ def to_explicit_little_endian(data: bytes) -> bytes:
 def data_set_as(data: bytes, transfer_syntax_uid: str) -> bytes:
     """The data set of a Part 10 object (no file meta) encoded in an uncompressed transfer syntax, decompressing
     its pixel data if needed: what a C-STORE sends to a peer that did not accept the stored encoding."""
-    if transfer_syntax_uid not in UNCOMPRESSED or transfer_syntax_uid == "1.2.840.10008.1.2.1.99":
+    if transfer_syntax_uid not in CONVERTIBLE_TO:
         raise ValueError(f"{transfer_syntax_uid} is not an uncompressed transfer syntax")
     ds = dcmread(io.BytesIO(to_explicit_little_endian(data)))
     syntax = UID(transfer_syntax_uid)

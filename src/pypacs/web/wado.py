@@ -19,6 +19,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from pypacs.archive.errors import InvalidQuery
+from pypacs.archive.frames import LITTLE_ENDIAN_NATIVE
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
 from pypacs.imaging.pixels import PixelDataError, frame_count
@@ -35,7 +36,6 @@ from pypacs.web.multipart import MediaRange, Part, multipart_body, new_boundary,
 router = APIRouter(tags=["WADO-RS"])
 
 CHUNK = 4 * 1024 * 1024
-NATIVE_LITTLE_ENDIAN = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
 DICOM_JSON = "application/dicom+json"
 
 
@@ -250,7 +250,7 @@ def retrieve_frames(request: Request, study: str, series: str, sop: str, frames:
         content_type = f"application/octet-stream; transfer-syntax={EXPLICIT_LITTLE}"
     # As stored, or native from uncompressed little endian (the same bytes): cut from the file, nothing decoded.
     cut: list[bytes | None] = []
-    if representation == "stored" or syntax in NATIVE_LITTLE_ENDIAN:
+    if representation == "stored" or syntax in LITTLE_ENDIAN_NATIVE:
         cut = [archive.frames.stored_frame(target.blob_key, number - 1) for number in numbers]
     data = [frame for frame in cut if frame is not None]
     if not cut or len(data) != len(cut):
