@@ -85,26 +85,44 @@ class LeanFindSCU:
         return pdu_type, self._read(length)
 
     def find(self, query: Dataset, message_id: int) -> int:
+        """The number of pending responses; PDUs are walked in place, and a pending command equal to the last one
+        is counted without decoding it (this client costs ~1.5 µs per result, less than the server)."""
         command = pdata.command_set(AffectedSOPClassUID=FIND, CommandField=0x0020, MessageID=message_id, Priority=0,
                                     CommandDataSetType=pdata.DATA_SET_PRESENT)  # fmt: skip
         self.sock.sendall(pdata.message_bytes(1, command, encode(query, False, True), self.max_pdu))
-        pending, command_bytes = 0, bytearray()
+        pending, command_bytes, known_pending = 0, b"", b""
+        data, offset = bytes(self.buffer), 0
         while True:
-            pdu_type, body = self._pdu()
-            assert pdu_type == 0x04, pdu_type
-            offset = 0
-            while offset < len(body):
-                length, control = struct.unpack_from(">L", body, offset)[0], body[offset + 5]
-                if control & 0x01:
-                    command_bytes += body[offset + 6 : offset + 4 + length]
-                    if control & 0x02:
-                        status = pdata.us_value(pdata.read_command(bytes(command_bytes)), 0x00000900)
-                        command_bytes = bytearray()
-                        if status != 0xFF00:
-                            assert status == 0x0000, hex(status or 0)
-                            return pending
-                        pending += 1
-                offset += 4 + length
+            while offset + 6 <= len(data):
+                pdu_type, length = struct.unpack_from(">BxL", data, offset)
+                end = offset + 6 + length
+                if end > len(data):
+                    break
+                assert pdu_type == 0x04, pdu_type
+                position = offset + 6
+                while position < end:
+                    pdv_length, control = struct.unpack_from(">L", data, position)[0], data[position + 5]
+                    if control & 0x01:
+                        fragment = data[position + 6 : position + 4 + pdv_length]
+                        if not control & 0x02:
+                            command_bytes += fragment
+                        elif not command_bytes and fragment == known_pending:
+                            pending += 1
+                        else:
+                            whole, command_bytes = command_bytes + fragment, b""
+                            status = pdata.us_value(pdata.read_command(whole), 0x00000900)
+                            if status != 0xFF00:
+                                assert status == 0x0000, hex(status or 0)
+                                self.buffer = bytearray(data[end:])
+                                return pending
+                            known_pending = whole
+                            pending += 1
+                    position += 4 + pdv_length
+                offset = end
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError("closed")
+            data, offset = data[offset:] + chunk, 0
 
     def close(self) -> None:
         self.sock.sendall(struct.pack(">BxLL", 0x05, 4, 0))

@@ -23,6 +23,7 @@ from sqlalchemy import insert
 from pypacs.archive.index import instance, instance_metadata, patient, series, study
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
+from pypacs.dicom.element_texts import attribute_texts_json
 from pypacs.dicom.levels import Level
 from pypacs.dicom.matching import person_name_search_text
 
@@ -40,33 +41,33 @@ MODALITY_MIX = [("CT", 30), ("MR", 20), ("CR", 15), ("DX", 10), ("US", 10), ("MG
 SOP_CLASS = {"CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4", "PT": "1.2.840.10008.5.1.4.1.1.128"}
 
 
+def _json_columns(document: dict) -> dict[str, str]:
+    return {"attributes": json.dumps(document), "attribute_texts": attribute_texts_json(document)}
+
+
 def populate(archive: Archive, studies: int, per_study: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     patients = studies // 2
     start = date(2015, 1, 1)
     modalities = [m for m, weight in MODALITY_MIX for _ in range(weight)]
     with archive.engines.writer.begin() as connection:
-        connection.execute(
-            insert(patient),
-            [
-                {
-                    "pk": p + 1,
-                    "patient_id": f"PID{p:07d}",
-                    "patient_name": (name := f"{rng.choice(SURNAMES)}^{rng.choice(GIVEN)}"),
-                    "patient_name_search": person_name_search_text(name),
-                    "patient_birth_date": f"{rng.randint(1930, 2020)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
-                    "patient_sex": rng.choice("MF"),
-                    "num_studies": 2,
-                    "attributes": json.dumps(
-                        {
-                            "00100010": {"vr": "PN", "Value": [{"Alphabetic": name}]},
-                            "00100020": {"vr": "LO", "Value": [f"PID{p:07d}"]},
-                        }
-                    ),
-                }
-                for p in range(patients)
-            ],
-        )
+        patient_rows = []
+        for p in range(patients):
+            name = f"{rng.choice(SURNAMES)}^{rng.choice(GIVEN)}"
+            birth_date = f"{rng.randint(1930, 2020)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            sex = rng.choice("MF")
+            patient_rows.append({
+                "pk": p + 1, "patient_id": f"PID{p:07d}", "patient_name": name,
+                "patient_name_search": person_name_search_text(name), "patient_birth_date": birth_date,
+                "patient_sex": sex, "num_studies": 2,
+                **_json_columns({
+                    "00100010": {"vr": "PN", "Value": [{"Alphabetic": name}]},
+                    "00100020": {"vr": "LO", "Value": [f"PID{p:07d}"]},
+                    "00100030": {"vr": "DA", "Value": [birth_date]},
+                    "00100040": {"vr": "CS", "Value": [sex]},
+                }),
+            })  # fmt: skip
+        connection.execute(insert(patient), patient_rows)
         study_rows, series_rows, instance_rows, metadata_rows = [], [], [], []
         series_pk = instance_pk = 0
         for s in range(studies):
@@ -75,14 +76,17 @@ def populate(archive: Archive, studies: int, per_study: int, seed: int = 7) -> N
             uid = f"1.2.826.0.1.3680043.10.1.{s}"
             study_rows.append({
                 "pk": s + 1, "patient_fk": s % patients + 1, "study_instance_uid": uid,
-                "study_date": day.strftime("%Y%m%d"), "study_time": f"{rng.randint(7, 19):02d}0000.000000",
+                "study_date": day.strftime("%Y%m%d"), "study_time": (time := f"{rng.randint(7, 19):02d}0000.000000"),
                 "accession_number": f"A{s:08d}", "study_description": f"{kinds[0]} EXAM",
                 "modalities_in_study": "\\".join(kinds), "num_series": len(kinds), "num_instances": per_study,
-                "attributes": json.dumps({
+                **_json_columns({
                     "0020000D": {"vr": "UI", "Value": [uid]},
                     "00080020": {"vr": "DA", "Value": [day.strftime("%Y%m%d")]},
+                    "00080030": {"vr": "TM", "Value": [time]},
                     "00080050": {"vr": "SH", "Value": [f"A{s:08d}"]},
+                    "00080090": {"vr": "PN", "Value": [{"Alphabetic": f"{rng.choice(SURNAMES)}^{rng.choice(GIVEN)}"}]},
                     "00081030": {"vr": "LO", "Value": [f"{kinds[0]} EXAM"]},
+                    "00200010": {"vr": "SH", "Value": [str(s % 10000)]},
                 }),
             })  # fmt: skip
             remaining = per_study
@@ -92,7 +96,11 @@ def populate(archive: Archive, studies: int, per_study: int, seed: int = 7) -> N
                 remaining -= count
                 series_rows.append({
                     "pk": series_pk, "study_fk": s + 1, "series_instance_uid": f"{uid}.{n}", "modality": modality,
-                    "series_number": n + 1, "num_instances": count, "attributes": "{}",
+                    "series_number": n + 1, "num_instances": count, **_json_columns({
+                        "0020000E": {"vr": "UI", "Value": [f"{uid}.{n}"]},
+                        "00080060": {"vr": "CS", "Value": [modality]},
+                        "00200011": {"vr": "IS", "Value": [n + 1]},
+                    }),
                 })  # fmt: skip
                 for i in range(count):
                     instance_pk += 1

@@ -103,14 +103,15 @@ def test_a_bad_key_value_fails_with_c000_naming_the_key(node):
 
 def test_c_cancel_stops_a_running_find_with_status_fe00(node, monkeypatch: pytest.MonkeyPatch):
     archive, server = node
-    find_quickly = archive.find_json
+    find_quickly = archive.find_encoded
 
     def find_slowly(*args, **kwargs):  # a large archive: results take a while to come
-        for result in find_quickly(*args, **kwargs):
-            time.sleep(0.002)
-            yield result
+        for batch in find_quickly(*args, **kwargs):
+            for result in batch:
+                time.sleep(0.002)
+                yield [result]
 
-    monkeypatch.setattr(archive, "find_json", find_slowly)
+    monkeypatch.setattr(archive, "find_encoded", find_slowly)
     ae = AE(ae_title="FINDSCU")
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
     assoc = ae.associate("127.0.0.1", server.port, ae_title="PYPACS")

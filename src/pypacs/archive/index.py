@@ -70,6 +70,7 @@ patient = Table(
     _count("num_series"),
     _count("num_instances"),
     _text("attributes"),
+    _text("attribute_texts"),
     _created(),
     UniqueConstraint("patient_id", "issuer_of_patient_id", name="uq_patient_identity"),
     Index("ix_patient_name_search", "patient_name_search"),
@@ -94,6 +95,7 @@ study = Table(
     _count("num_series"),
     _count("num_instances"),
     _text("attributes"),
+    _text("attribute_texts"),
     _created(),
     Index("ix_study_patient", "patient_fk"),
     Index("ix_study_date_time", "study_date", "study_time"),
@@ -119,6 +121,7 @@ series = Table(
     _text("institution_name"),
     _count("num_instances"),
     _text("attributes"),
+    _text("attribute_texts"),
     _created(),
     Index("ix_series_study", "study_fk", "series_number"),
     Index("ix_series_modality_study", "modality", "study_fk"),
@@ -286,10 +289,10 @@ def _sqlite_engine(url: str, begin: str, fsync: bool) -> Engine:
     return engine
 
 
-def migrate(engines: Engines) -> None:
-    """Create or upgrade the schema to the newest revision."""
+def migrate(engines: Engines, revision: str = "head") -> None:
+    """Create or upgrade the schema to the newest revision (or the one given)."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engines.writer.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

@@ -276,7 +276,7 @@ def _patient(connection: Connection, record: InstanceRecord) -> int:
     )
     pk = connection.execute(select(patient.c.pk).where(identity)).scalar()
     if pk is None:
-        pk = _insert(connection, patient, dict(level.columns, attributes=level.attributes_json))
+        pk = _insert(connection, patient, dict(level.columns, **level.json_columns))
         _add_sequence_values(connection, record, Level.PATIENT, pk)
     return int(pk)
 
@@ -295,7 +295,7 @@ def _study(connection: Connection, record: InstanceRecord, patient_pk: int) -> i
                 f"this object names patient ID {given!r}"
             )
         return int(row.pk)
-    pk = _insert(connection, study, dict(level.columns, patient_fk=patient_pk, attributes=level.attributes_json))
+    pk = _insert(connection, study, dict(level.columns, patient_fk=patient_pk, **level.json_columns))
     _add_sequence_values(connection, record, Level.STUDY, pk)
     connection.execute(update(patient).where(patient.c.pk == patient_pk).values(num_studies=patient.c.num_studies + 1))
     return pk
@@ -312,7 +312,7 @@ def _series(connection: Connection, record: InstanceRecord, study_pk: int, patie
                 f"series {record.series_instance_uid} is stored in another study than {record.study_instance_uid}"
             )
         return int(row.pk)
-    pk = _insert(connection, series, dict(level.columns, study_fk=study_pk, attributes=level.attributes_json))
+    pk = _insert(connection, series, dict(level.columns, study_fk=study_pk, **level.json_columns))
     _add_sequence_values(connection, record, Level.SERIES, pk)
     modality = level.columns["modality"]
     modalities = connection.execute(select(study.c.modalities_in_study).where(study.c.pk == study_pk)).scalar() or ""

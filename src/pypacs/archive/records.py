@@ -13,6 +13,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
+from pypacs.dicom.element_texts import attribute_texts_json
 from pypacs.dicom.json_model import dataset_to_json
 from pypacs.dicom.levels import (
     INDEXED,
@@ -34,8 +35,12 @@ class LevelRecord:
     attributes: dict[str, Any]  # DICOM JSON (PS3.18 F) of the attributes this level keeps
 
     @property
-    def attributes_json(self) -> str:
-        return json.dumps(self.attributes, separators=(",", ":"), ensure_ascii=False)
+    def json_columns(self) -> dict[str, str]:
+        """The level row's `attributes` (DICOM JSON) and `attribute_texts` ({tag: DICOM text})."""
+        return {
+            "attributes": json.dumps(self.attributes, separators=(",", ":"), ensure_ascii=False),
+            "attribute_texts": attribute_texts_json(self.attributes),
+        }
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 
 from pypacs.archive.index import LEVEL_TABLES, instance, instance_metadata, study
 from pypacs.archive.query import (
@@ -33,38 +33,54 @@ def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str =
 
 
 def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[dict[str, Any]]:
+    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=BATCH_SIZE).execute(result_statement(plan))
+        build = DocumentBuilder(plan, list(result.keys()), retrieve_ae_title)
+        for rows in result.partitions():
+            sop_classes = sop_classes_of(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
+            for row in rows:
+                yield build(row, sop_classes)
+
+
+def result_statement(plan: QueryPlan, *, texts: bool = False, paged: bool = True) -> Select[Any]:
+    """The SQL of a plan's results in entity order: the row's pk, each needed level's `attributes` labelled
+    `<level>_attributes` (or with `texts` its `attribute_texts`, labelled `<level>_texts`), the counters and
+    modalities asked for, the instance metadata at IMAGE level, the study pk when SOP classes are asked for;
+    `paged`: with the request's limit and offset."""
     level = plan.level
     base = LEVEL_TABLES[level]
     needed = {key.level for key in plan.keys}
     columns: list[Any] = [base.c.pk.label("pk")]
     for candidate in (Level.PATIENT, Level.STUDY, Level.SERIES):
         if candidate in needed and candidate.depth <= level.depth:
-            columns.append(LEVEL_TABLES[candidate].c.attributes.label(f"{candidate.value.lower()}_attributes"))
+            table, prefix = LEVEL_TABLES[candidate], candidate.value.lower()
+            if texts:
+                columns.append(table.c.attribute_texts.label(f"{prefix}_texts"))
+            else:
+                columns.append(table.c.attributes.label(f"{prefix}_attributes"))
+    keywords = {key.keyword for key in plan.keys}
+    computed = {COUNTERS[keyword] for keyword in keywords if keyword in COUNTERS}
+    if "ModalitiesInStudy" in keywords:
+        computed.add("study__modalities_in_study")
     for joined in (Level.PATIENT, Level.STUDY, Level.SERIES):
         if joined.depth <= level.depth:
-            table = LEVEL_TABLES[joined]
             prefix = joined.value.lower()
-            columns.extend(c.label(f"{prefix}__{c.name}") for c in table.c if c.name.startswith(("num_", "modalities")))
+            columns.extend(c.label(f"{prefix}__{c.name}") for c in LEVEL_TABLES[joined].c
+                           if f"{prefix}__{c.name}" in computed)  # fmt: skip
     if level is Level.IMAGE:
         columns.append(instance_metadata.c.json.label("metadata"))
-    if level.depth >= Level.STUDY.depth:
+    if level.depth >= Level.STUDY.depth and "SOPClassesInStudy" in keywords:
         columns.append(study.c.pk.label("study_pk"))
     statement = base_select(plan, columns).order_by(base.c.pk)
-    if plan.request.limit is not None:
+    if paged and plan.request.limit is not None:
         statement = statement.limit(plan.request.limit)
-    if plan.request.offset:
+    if paged and plan.request.offset:
         statement = statement.offset(plan.request.offset)
-    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
-    with engine.connect() as connection:
-        result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
-        build = _DocumentBuilder(plan, list(result.keys()), retrieve_ae_title)
-        for rows in result.partitions():
-            sop_classes = _sop_classes(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
-            for row in rows:
-                yield build(row, sop_classes)
+    return statement
 
 
-def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
+def sop_classes_of(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     statement = (
         select(instance.c.study_fk, instance.c.sop_class_uid)
@@ -77,7 +93,7 @@ def _sop_classes(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
     return found
 
 
-_COUNTERS = {
+COUNTERS = {
     "NumberOfPatientRelatedStudies": "patient__num_studies",
     "NumberOfPatientRelatedSeries": "patient__num_series",
     "NumberOfPatientRelatedInstances": "patient__num_instances",
@@ -88,7 +104,7 @@ _COUNTERS = {
 _Compute = Callable[[Any, dict[int, list[str]]], dict[str, Any]]
 
 
-class _DocumentBuilder:
+class DocumentBuilder:
     """Builds the DICOM JSON result of each row of one query; what each key needs is worked out once."""
 
     def __init__(self, plan: QueryPlan, columns: list[str], retrieve_ae_title: str) -> None:
@@ -126,8 +142,8 @@ class _DocumentBuilder:
 def _computer(key: QueryKey, index: dict[str, int], retrieve_ae_title: str) -> _Compute | None:
     """How a key's value is computed rather than stored (counters, modalities, ...), or None."""
     keyword = key.keyword
-    if keyword in _COUNTERS and _COUNTERS[keyword] in index:
-        counter = index[_COUNTERS[keyword]]
+    if keyword in COUNTERS and COUNTERS[keyword] in index:
+        counter = index[COUNTERS[keyword]]
         return lambda row, _classes: {"vr": "IS", "Value": [int(row[counter])]}
     if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in index:
         modalities = index["study__modalities_in_study"]

@@ -6,7 +6,7 @@ Adapters (DIMSE, web, CLI) call its methods; it owns start-up recovery and never
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
+from pypacs.archive.encoded_results import find_encoded
 from pypacs.archive.errors import NotFound
 from pypacs.archive.frames import FrameReader
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
@@ -122,6 +123,24 @@ class Archive:
         a bad query raises InvalidQuery here; results are then read from the index as they are consumed."""
         request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
         return find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
+
+    def find_encoded(
+        self,
+        level: Level,
+        identifier: Dataset,
+        *,
+        root: Root,
+        implicit_vr: bool | None,
+        encode_document: Callable[[dict[str, Any]], bytes],
+        extra: dict[str, Any] | None = None,
+    ) -> Iterator[list[bytes]]:
+        """Matching entities as encoded Little Endian data sets (what C-FIND sends), in batches, each with the
+        requested attributes and `extra`; see archive.encoded_results. Checked at once, like find_json."""
+        request = query_module.QueryRequest(level, identifier, root=root)
+        return find_encoded(
+            self.engines.reader, request, implicit_vr=implicit_vr, encode_document=encode_document, extra=extra,
+            retrieve_ae_title=self.settings.ae_title,
+        )  # fmt: skip
 
     def retrieve_targets(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> list[RetrieveTarget]:
         """The instances a C-MOVE / C-GET identifier names (InvalidQuery when it names none properly)."""

@@ -48,7 +48,7 @@ def encode_flat_json(document: dict[str, Any], implicit_vr: bool) -> bytes | Non
             value = _value_bytes(vr, values, codec)  # type: ignore[assignment]
             if value is None:
                 return None
-        prefix, long_length = _element_prefix(tag_text, vr, implicit_vr)
+        prefix, long_length = element_prefix(tag_text, vr, implicit_vr)
         if long_length:
             parts += (prefix, _LONG.pack(len(value)), value)
         elif len(value) <= 0xFFFF:
@@ -63,7 +63,7 @@ _PLAIN_TEXT_VRS = _TEXT_VRS - {"IS"}
 
 
 @functools.lru_cache(maxsize=4096)
-def _element_prefix(tag_text: str, vr: str, implicit_vr: bool) -> tuple[bytes, bool]:
+def element_prefix(tag_text: str, vr: str, implicit_vr: bool) -> tuple[bytes, bool]:
     """An element's bytes before its length, and whether the length takes 4 bytes."""
     tag = int(tag_text, 16)
     if implicit_vr:
@@ -93,7 +93,7 @@ def _value_bytes(vr: str, values: list[Any] | None, codec: str) -> bytes | None:
         except struct.error:
             return None
     if vr == "PN":
-        texts = [_person_name(value) for value in values]
+        texts = [person_name_text(value) for value in values]
     elif vr in _TEXT_VRS:
         if vr == "IS" and any(not isinstance(value, int) and value is not None for value in values):
             return None
@@ -109,7 +109,7 @@ def _value_bytes(vr: str, values: list[Any] | None, codec: str) -> bytes | None:
     return data
 
 
-def _person_name(value: Any) -> str:
+def person_name_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):

@@ -81,6 +81,20 @@ class DirectWriter:
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
 
+    def add_results(self, context_id: int, command_pdu: bytes, data_sets: list[bytes]) -> None:
+        """`add_with_command_pdu` for a batch of data sets."""
+        limit = self.max_pdu - PDV_OVERHEAD if self.max_pdu > 0 else None
+        if limit is not None and any(len(data_set) > limit for data_set in data_sets):
+            for data_set in data_sets:
+                self.add_with_command_pdu(context_id, command_pdu, data_set)
+            return
+        header = single_pdu_header
+        for data_set in data_sets:
+            self._pending += (command_pdu, header(context_id, len(data_set), is_command=False), data_set)
+        self._pending_bytes += (len(command_pdu) + 12) * len(data_sets) + sum(map(len, data_sets))
+        if self._pending_bytes >= FLUSH_BYTES:
+            self.flush()
+
     def add_data_set(self, context_id: int, data_set: bytes) -> None:
         for buffer in data_set_pdus(context_id, data_set, self.max_pdu):
             self._pending.append(buffer)

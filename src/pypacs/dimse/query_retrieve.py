@@ -138,11 +138,18 @@ class Request:
             self.context_id, self.response(status, comment, data_set=data is not None, counts=counts), data
         )
 
+    @property
+    def little_endian_implicit_vr(self) -> bool | None:
+        """Whether the context's syntax is Implicit VR (True) or Explicit VR (False) Little Endian; None for the
+        others (Big Endian, Deflated)."""
+        syntax = self.context.transfer_syntax[0]
+        return bool(syntax.is_implicit_VR) if syntax.is_little_endian and not syntax.is_deflated else None
+
     def encode_json(self, document: dict[str, Any]) -> bytes:
         """A result given as DICOM JSON, encoded in the context's syntax (straight from the JSON if it can)."""
-        syntax = self.context.transfer_syntax[0]
-        if syntax.is_little_endian and not syntax.is_deflated:
-            data = encode_flat_json(document, syntax.is_implicit_VR)
+        implicit_vr = self.little_endian_implicit_vr
+        if implicit_vr is not None:
+            data = encode_flat_json(document, implicit_vr)
             if data is not None:
                 return data
         return self.encode(dataset_from_json(document))
@@ -175,7 +182,10 @@ class FindSCP:
     def _find(self, request: Request) -> None:
         try:
             root, level, identifier = request.decode_identifier(FIND_MODELS)
-            results = self.archive.find_json(level, identifier, root=root)
+            batches = self.archive.find_encoded(
+                level, identifier, root=root, implicit_vr=request.little_endian_implicit_vr,
+                encode_document=request.encode_json, extra={"00080052": {"vr": "CS", "Value": [level.value]}},
+            )  # fmt: skip
         except (Refusal, InvalidQuery) as error:
             code = error.code if isinstance(error, Refusal) else UNABLE_TO_PROCESS
             log.warning("C-FIND from %s refused: %s", request.caller, error)
@@ -185,14 +195,13 @@ class FindSCP:
         pending_command = request.response(PENDING, data_set=True)  # the same for every result: encoded once
         pending = pdata.message_bytes(request.context_id, pending_command, None, writer.max_pdu)
         try:
-            for result in results:
+            for batch in batches:
                 if request.cancelled():
                     log.info("C-FIND from %s cancelled after %d result(s)", request.caller, count)
                     request.respond(CANCELLED)
                     return
-                result["00080052"] = {"vr": "CS", "Value": [level.value]}
-                writer.add_with_command_pdu(request.context_id, pending, request.encode_json(result))
-                count += 1
+                writer.add_results(request.context_id, pending, batch)
+                count += len(batch)
                 if time.monotonic() - flushed_at > FLUSH_SECONDS:
                     writer.flush()
                     flushed_at = time.monotonic()
