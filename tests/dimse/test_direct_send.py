@@ -43,15 +43,21 @@ def read_messages(sock: socket.socket) -> list[tuple[bytes, bytes]]:
     return messages
 
 
+@pytest.mark.parametrize("in_batches", [False, True])
 @pytest.mark.parametrize("data_size", [10, 250, 1000])  # one PDU, just over, several PDUs
-def test_batched_messages_with_one_command_arrive_whole_and_in_order(data_size: int):
+def test_batched_messages_with_one_command_arrive_whole_and_in_order(data_size: int, in_batches: bool):
     ours, theirs = socket.socketpair()
     writer = DirectWriter(fake_association(ours, 256))  # type: ignore[arg-type]
     command = pdata.command_set(CommandField=pdata.C_FIND_RSP, Status=0xFF00, CommandDataSetType=1)
     command_pdu = pdata.message_bytes(3, command, None, 256)
     data_sets = [bytes([number]) * data_size for number in range(5)]
-    for data_set in data_sets:
-        writer.add_with_command_pdu(3, command_pdu, data_set)
+    if in_batches:
+        writer.add_results(3, command_pdu, data_sets[:2] + [b"x" * 10])
+        writer.add_results(3, command_pdu, data_sets[2:])
+        data_sets.insert(2, b"x" * 10)
+    else:
+        for data_set in data_sets:
+            writer.add_with_command_pdu(3, command_pdu, data_set)
     writer.send(3, pdata.command_set(CommandField=pdata.C_FIND_RSP, Status=0), b"final")
     ours.close()
     assert read_messages(theirs) == [(command, data_set) for data_set in data_sets] + [

@@ -256,6 +256,23 @@ def create_engines(url: str, *, fsync: bool = True) -> Engines:
         if parsed.drivername == "postgresql":
             url = str(parsed.set(drivername="postgresql+psycopg"))
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+        @event.listens_for(engine, "connect")
+        def _configure_postgres(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            with dbapi_connection.cursor() as cursor:
+                # query results are streamed through server-side cursors and always read to the end: plan them
+                # for all rows (the default, 0.1, favours fast-start plans, e.g. checking a name LIKE study by
+                # study in pk order: 100 ms instead of 11 for PatientName=SMITH* over 100,000 studies)
+                cursor.execute("SET cursor_tuple_fraction = 1.0")
+                # PostgreSQL's default random_page_cost (4) is a spinning disk's; an index that lives in memory or
+                # on SSD is better planned with 1.1 (the usual advice): ModalitiesInStudy=MG over 100,000 studies
+                # probes 7,781 studies by key in 20 ms instead of scanning all of them in 42. A value the server's
+                # administrator has set is kept.
+                cursor.execute("SELECT source FROM pg_settings WHERE name = 'random_page_cost'")
+                if cursor.fetchone() == ("default",):
+                    cursor.execute("SET random_page_cost = 1.1")
+            dbapi_connection.commit()
+
         return Engines(engine, engine)
     lock_path = None
     if parsed.database and parsed.database != ":memory:":

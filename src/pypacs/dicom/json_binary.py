@@ -110,8 +110,12 @@ def _value_bytes(vr: str, values: list[Any] | None, codec: str) -> bytes | None:
 
 
 def person_name_text(value: Any) -> str:
-    if value is None:
-        return ""
+    """A DICOM JSON person name (PS3.18 F.2.2) as DICOM text: its component groups joined by '='."""
     if isinstance(value, str):
         return value
-    return "=".join(str(value.get(group, "")) for group in _PN_GROUPS).rstrip("=")
+    if not isinstance(value, dict):
+        return ""
+    groups = [str(value.get(group) or "") for group in _PN_GROUPS]
+    while groups and not groups[-1]:
+        groups.pop()
+    return "=".join(groups)

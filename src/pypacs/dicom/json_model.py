@@ -17,6 +17,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
+from pypacs.dicom.json_binary import person_name_text
+
 _IGNORE = config.IGNORE
 _BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 
@@ -42,22 +44,11 @@ def element_from_json(tag: int, attribute: dict[str, Any]) -> DataElement:
     if not values:
         return DataElement(tag, vr, None if vr in ("US", "SS", "UL", "SL", "FL", "FD") else "", validation_mode=_IGNORE)
     if vr == "PN":
-        values = [_person_name(value) for value in values]
+        values = [person_name_text(value) for value in values]
     elif vr == "AT":
         values = [int(value, 16) if isinstance(value, str) else value for value in values]
     value: Any = values[0] if len(values) == 1 else values
     return DataElement(tag, vr, value, validation_mode=_IGNORE)
-
-
-def _person_name(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, dict):
-        return ""
-    groups = [value.get("Alphabetic", ""), value.get("Ideographic", ""), value.get("Phonetic", "")]
-    while groups and not groups[-1]:
-        groups.pop()
-    return "=".join(groups)
 
 
 # -- Dataset to DICOM JSON, from the raw element bytes -------------------------------------------------------
