@@ -2,7 +2,7 @@
 
 A C-FIND answer of thousands of results is dominated by per-result Python work; here each batch of rows is
 encoded one attribute at a time from the rows' {tag: text} maps (dicom.element_texts). A query this cannot
-encode (sequences, binary or DS keys, IMAGE level) and any row with a value that is not plain text goes the
+encode (sequence or binary keys, IMAGE level) and any row with a value that is not plain text (a DS, say) goes the
 general way: results.DocumentBuilder's DICOM JSON through the caller's `encode_document`. Same bytes either way.
 """
 
@@ -19,14 +19,13 @@ from sqlalchemy import Connection, Engine
 from pypacs.archive.index import LEVEL_TABLES
 from pypacs.archive.query import BATCH_SIZE, RESULT_CHARACTER_SET, QueryKey, QueryPlan, QueryRequest, plan_query
 from pypacs.archive.results import COUNTERS, DocumentBuilder, result_statement, sop_classes_of
-from pypacs.dicom.element_texts import TEXT_VRS, attribute_text, dictionary_vr, element_column
+from pypacs.dicom.element_texts import TEXT_VRS, attribute_text, dictionary_vr, element_bytes, element_column
 from pypacs.dicom.levels import Level
 
 EncodeDocument = Callable[[dict[str, Any]], bytes]
 _ROW, _SOP_CLASSES, _CONSTANT, _STORED = "row", "sop classes", "constant", "stored"
-_ENCODABLE_VRS = TEXT_VRS | {
-    "DS"
-}  # DS: only when empty (a DS value is never kept as text: its row goes the general way)
+# DS only when empty: a DS value is never kept as text, so a row with one goes the general way
+_ENCODABLE_VRS = TEXT_VRS | {"DS"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class _BatchEncoder:
         self.columns = columns
         self.texts = texts  # row positions of the stored texts of each level used
         self.implicit_vr = implicit_vr
-        self.constants = {c.tag: element_column(c.tag, c.vr, [c.text], implicit_vr)[0]
+        self.constants = {c.tag: element_bytes(c.tag, c.vr, c.text, implicit_vr)
                           for c in columns if c.source == _CONSTANT}  # fmt: skip
 
     @classmethod
@@ -148,18 +147,18 @@ class _BatchEncoder:
 
     def __call__(self, rows: Sequence[Any], sop_classes: dict[int, list[str]]) -> list[bytes | None]:
         count = len(rows)
-        values = list(zip(*rows, strict=True))  # column by column
+        row_columns = list(zip(*rows, strict=True))  # the rows' values, column by column
         unreadable: set[int] = set()
-        maps = [self._maps(values[position], unreadable) for position in self.texts]
+        maps = [self._maps(row_columns[position], unreadable) for position in self.texts]
         encoded = []
         for column in self.columns:
             if column.source == _CONSTANT:
                 encoded.append([self.constants[column.tag]] * count)
                 continue
             if column.source == _STORED:
-                texts: list[Any] = [texts.get(column.tag, "") for texts in maps[column.position]]
+                texts: list[Any] = [level_texts.get(column.tag, "") for level_texts in maps[column.position]]
             elif column.source == _ROW:
-                texts = list(map(str, values[column.position]))
+                texts = list(map(str, row_columns[column.position]))
             else:
                 texts = ["\\".join(sop_classes.get(row.study_pk, ())) for row in rows]
             if None in texts:  # a value that is not plain text

@@ -15,10 +15,10 @@ import orjson
 from pydicom.datadict import dictionary_VR
 
 from pypacs.dicom.json_binary import element_prefix, person_name_text
+from pypacs.dicom.vrs import CHARSET_VRS, STRING_VRS
 
 # VRs whose value is its text in the character set (DS is left out: its text from a JSON number is pydicom's)
-TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT", "IS"})
-_CHARSET_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})  # the others are ASCII
+TEXT_VRS = STRING_VRS - {"DS"}
 _SHORT = struct.Struct("<H").pack
 _LONG = struct.Struct("<L").pack
 
@@ -50,7 +50,7 @@ def attribute_text(tag_text: str, attribute: dict[str, Any]) -> str | None:
     if any(not isinstance(value, str) for value in values if value is not None):
         return None
     text = "\\".join(value or "" for value in values)
-    return text if vr in _CHARSET_VRS or text.isascii() else None
+    return text if vr in CHARSET_VRS or text.isascii() else None  # the others are ASCII
 
 
 def attribute_texts_json(document: dict[str, Any]) -> str:

@@ -11,10 +11,9 @@ import functools
 import struct
 from typing import Any
 
-_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT", "IS"})
-_CHARSET_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
-_LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
-_NUMBERS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d"}
+from pypacs.dicom.vrs import CHARSET_VRS, LONG_LENGTH_VRS, NUMBER_FORMATS, STRING_VRS
+
+_TEXT_VRS = STRING_VRS - {"DS", "PN"}  # DS: its text from a JSON number is pydicom's choice; PN has groups
 # Specific Character Set (one value) -> Python codec
 CODECS = {
     "": "ascii", "ISO_IR 6": "ascii", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8", "GB18030": "gb18030",
@@ -37,7 +36,7 @@ def encode_flat_json(document: dict[str, Any], implicit_vr: bool) -> bytes | Non
         values = attribute.get("Value")
         if values is not None and len(values) == 1 and vr in _PLAIN_TEXT_VRS and type(values[0]) is str:
             try:  # the common case: one text value
-                value = values[0].encode(codec if vr in _CHARSET_VRS else "ascii")
+                value = values[0].encode(codec if vr in CHARSET_VRS else "ascii")
             except UnicodeEncodeError:
                 return None
             if len(value) % 2:
@@ -68,7 +67,7 @@ def element_prefix(tag_text: str, vr: str, implicit_vr: bool) -> tuple[bytes, bo
     tag = int(tag_text, 16)
     if implicit_vr:
         return struct.pack("<HH", tag >> 16, tag & 0xFFFF), True
-    if vr in _LONG_LENGTH_VRS:
+    if vr in LONG_LENGTH_VRS:
         return struct.pack("<HH2s2x", tag >> 16, tag & 0xFFFF, vr.encode()), True
     return struct.pack("<HH2s", tag >> 16, tag & 0xFFFF, vr.encode()), False
 
@@ -84,12 +83,12 @@ def _codec(attribute: dict[str, Any] | None) -> str | None:
 
 def _value_bytes(vr: str, values: list[Any] | None, codec: str) -> bytes | None:
     if not values:
-        return b"" if vr in _TEXT_VRS or vr in _NUMBERS or vr == "PN" else None
-    if vr in _NUMBERS:
+        return b"" if vr in _TEXT_VRS or vr in NUMBER_FORMATS or vr == "PN" else None
+    if vr in NUMBER_FORMATS:
         if any(not isinstance(value, (int, float)) or isinstance(value, bool) for value in values):
             return None
         try:
-            return struct.pack(f"<{len(values)}{_NUMBERS[vr]}", *values)
+            return struct.pack(f"<{len(values)}{NUMBER_FORMATS[vr]}", *values)
         except struct.error:
             return None
     if vr == "PN":
@@ -101,7 +100,7 @@ def _value_bytes(vr: str, values: list[Any] | None, codec: str) -> bytes | None:
     else:
         return None  # SQ, binary VRs, DS (its text is pydicom's choice), AT
     try:
-        data = "\\".join(texts).encode(codec if vr in _CHARSET_VRS or vr == "PN" else "ascii")
+        data = "\\".join(texts).encode(codec if vr in CHARSET_VRS or vr == "PN" else "ascii")
     except UnicodeEncodeError:
         return None
     if len(data) % 2:

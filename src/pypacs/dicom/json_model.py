@@ -18,9 +18,9 @@ from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
 from pypacs.dicom.json_binary import person_name_text
+from pypacs.dicom.vrs import BINARY_VRS, CHARSET_VRS, NUMBER_FORMATS, STRING_VRS
 
 _IGNORE = config.IGNORE
-_BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 
 
 def dataset_from_json(document: dict[str, Any]) -> Dataset:
@@ -37,7 +37,7 @@ def element_from_json(tag: int, attribute: dict[str, Any]) -> DataElement:
     if vr == "SQ":
         items = [dataset_from_json(item or {}) for item in attribute.get("Value", [])]
         return DataElement(tag, vr, Sequence(items), validation_mode=_IGNORE)
-    if vr in _BINARY_VRS:
+    if vr in BINARY_VRS:
         inline = attribute.get("InlineBinary")
         return DataElement(tag, vr, base64.b64decode(inline) if inline else b"", validation_mode=_IGNORE)
     values = attribute.get("Value")
@@ -53,10 +53,8 @@ def element_from_json(tag: int, attribute: dict[str, Any]) -> DataElement:
 
 # -- Dataset to DICOM JSON, from the raw element bytes -------------------------------------------------------
 
-_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
+_TEXT_VRS = STRING_VRS - {"DS", "IS", "PN"}  # written as JSON strings as they are
 _SINGLE_VALUED = frozenset({"LT", "ST", "UT", "UR"})
-_CHARSET_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
-_STRUCT = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "UV": "Q", "SV": "q"}
 _ENCODINGS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 192": "utf-8", "ISO_IR 100": "latin-1"}
 
 
@@ -100,12 +98,12 @@ def _raw_to_json(
     value: bytes = raw.value or b""
     if not value:
         return {"vr": vr}
-    if vr in _BINARY_VRS:
+    if vr in BINARY_VRS:
         if 4 * ((len(value) + 2) // 3) > threshold:  # compared as base64 text, as pydicom does
             return {"vr": vr, "BulkDataURI": bulk_data_uri(DataElement(raw.tag, vr, b"", validation_mode=_IGNORE))}
         return {"vr": vr, "InlineBinary": base64.b64encode(value).decode("ascii")}
-    if vr in _STRUCT:
-        code = _STRUCT[vr]
+    if vr in NUMBER_FORMATS:
+        code = NUMBER_FORMATS[vr]
         size = struct.calcsize(f"<{code}")
         if len(value) % size:
             return None  # malformed length: pydicom decides
@@ -113,7 +111,7 @@ def _raw_to_json(
         return {"vr": vr, "Value": list(struct.unpack(f"{order}{len(value) // size}{code}", value))}
     if vr == "AT":
         return None
-    text_encoding = encoding if vr in _CHARSET_VRS else "ascii"
+    text_encoding = encoding if vr in CHARSET_VRS else "ascii"
     if text_encoding is None:
         return None
     try:

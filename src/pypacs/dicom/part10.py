@@ -23,6 +23,7 @@ from pydicom.uid import (
 )
 
 from pypacs.dicom.nesting import MAX_SEQUENCE_DEPTH, TooDeeplyNested, check_sequence_depth
+from pypacs.dicom.vrs import LONG_LENGTH_VRS
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def check_required_attributes(ds: Dataset) -> None:
             raise InvalidPart10(f"{keyword} {value!r} is not a single UID")
 
 
-_LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+_LONG_LENGTH_VRS = {vr.encode() for vr in LONG_LENGTH_VRS}
 
 
 def data_set_offset(data: bytes | memoryview) -> int:

@@ -15,10 +15,8 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 from pynetdicom import _config, dimse_messages, dsutils, service_class
 
-_TEXT_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT"}
-_CHARSET_VRS = {"SH", "LO", "ST", "LT", "UC", "UT", "PN"}
-_LONG_LENGTH_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
-_NUMBER_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d"}
+from pypacs.dicom.vrs import CHARSET_VRS, LONG_LENGTH_VRS, NUMBER_FORMATS, STRING_VRS
+
 _ENCODINGS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 192": "utf-8", "ISO_IR 100": "latin-1"}
 
 _installed = False
@@ -42,7 +40,7 @@ def encode_flat(ds: Dataset, implicit_vr: bool) -> bytes | None:
         vr = element.VR
         if implicit_vr:
             out += struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(value))
-        elif vr in _LONG_LENGTH_VRS:
+        elif vr in LONG_LENGTH_VRS:
             out += struct.pack("<HH2s2xL", tag >> 16, tag & 0xFFFF, vr.encode(), len(value))
         else:
             if len(value) > 0xFFFF:
@@ -65,17 +63,17 @@ def _value_bytes(element: DataElement, encoding: str) -> bytes | None:
     vr, value = element.VR, element.value
     if value is None or value == "" or (isinstance(value, (list, tuple)) and len(value) == 0):
         return b""
-    if vr in _TEXT_VRS:
+    if vr in STRING_VRS:
         items = list(value) if _is_multi(value) else [value]
         text = "\\".join(_text(item) for item in items)
         try:
-            data = text.encode(encoding if vr in _CHARSET_VRS else "ascii")
+            data = text.encode(encoding if vr in CHARSET_VRS else "ascii")
         except UnicodeEncodeError:
             return None
         if len(data) % 2:
             data += b"\x00" if vr == "UI" else b" "
         return data
-    code = _NUMBER_FORMATS.get(vr)
+    code = NUMBER_FORMATS.get(vr)
     if code is not None:
         items = list(value) if _is_multi(value) else [value]
         try:
