@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from pypacs.archive.index import LEVEL_TABLES
 from pypacs.archive.query import BATCH_SIZE, RESULT_CHARACTER_SET, QueryKey, QueryPlan, QueryRequest, plan_query
-from pypacs.archive.results import COUNTERS, DocumentBuilder, result_statement, sop_classes_of
+from pypacs.archive.results import DocumentBuilder, computed, result_statement, sop_classes_of
 from pypacs.dicom.element_texts import TEXT_VRS, attribute_text, dictionary_vr, element_bytes, element_column
 from pypacs.dicom.levels import Level
 
@@ -30,8 +30,8 @@ _ENCODABLE_VRS = TEXT_VRS | {"DS"}
 
 @dataclass(frozen=True)
 class _Column:
-    """Where one result attribute's text comes from: a row column (`position` in the row), the study's SOP
-    classes, a constant `text`, or a level's stored texts (`position` of that level's map)."""
+    """Where one result attribute's text comes from: a row column (`position` in the row), the SOP classes of
+    the study whose pk is at `position`, a constant `text`, or a level's stored texts (`position` of its map)."""
 
     tag: str
     vr: str
@@ -72,11 +72,10 @@ def _batches(
     if encoder is None:
         statement = result_statement(plan)
     general = _GeneralWay(plan, extra, retrieve_ae_title, encode_document)
-    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
     with engine.connect() as connection:
         result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
         for rows in result.partitions():
-            sop_classes = sop_classes_of(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
+            sop_classes = sop_classes_of(connection, plan, rows)
             if encoder is None:
                 yield general.encode(rows, sop_classes)
                 continue
@@ -160,7 +159,7 @@ class _BatchEncoder:
             elif column.source == _ROW:
                 texts = list(map(str, row_columns[column.position]))
             else:
-                texts = ["\\".join(sop_classes.get(row.study_pk, ())) for row in rows]
+                texts = ["\\".join(sop_classes.get(study_pk, ())) for study_pk in row_columns[column.position]]
             if None in texts:  # a value that is not plain text
                 unreadable.update(number for number, text in enumerate(texts) if text is None)
                 texts = ["" if text is None else text for text in texts]
@@ -183,17 +182,12 @@ class _BatchEncoder:
 
 def _column_of(key: QueryKey, index: dict[str, int], retrieve_ae_title: str, texts: list[int]) -> _Column | None:
     """How a key's value is found, as results.DocumentBuilder finds it; None if not from texts."""
-    tag, keyword = f"{key.tag:08X}", key.keyword
-    if keyword in COUNTERS and COUNTERS[keyword] in index:
-        return _Column(tag, "IS", _ROW, position=index[COUNTERS[keyword]])
-    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in index:
-        return _Column(tag, "CS", _ROW, position=index["study__modalities_in_study"])
-    if keyword == "SOPClassesInStudy" and "study_pk" in index:
-        return _Column(tag, "UI", _SOP_CLASSES)
-    if keyword == "RetrieveAETitle" and retrieve_ae_title:
-        return _Column(tag, "AE", _CONSTANT, text=retrieve_ae_title)
-    if keyword == "InstanceAvailability":
-        return _Column(tag, "CS", _CONSTANT, text="ONLINE")
+    tag = f"{key.tag:08X}"
+    compute = computed(key, index, retrieve_ae_title)
+    if compute is not None:
+        if compute.constant is not None:
+            return _Column(tag, compute.vr, _CONSTANT, text=compute.constant)
+        return _Column(tag, compute.vr, _SOP_CLASSES if compute.sop_classes else _ROW, position=compute.column)
     position = index.get(f"{key.level.value.lower()}_texts")
     if position is None or key.vr not in _ENCODABLE_VRS or key.vr != dictionary_vr(tag):
         return None

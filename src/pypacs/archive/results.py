@@ -6,7 +6,8 @@ modalities, SOP classes in study, availability) are filled in here. No DIMSE, no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -33,12 +34,11 @@ def find_json(engine: Engine, request: QueryRequest, *, retrieve_ae_title: str =
 
 
 def _stream(engine: Engine, plan: QueryPlan, retrieve_ae_title: str) -> Iterator[dict[str, Any]]:
-    wants_sop_classes = any(key.keyword == "SOPClassesInStudy" for key in plan.keys)
     with engine.connect() as connection:
         result = connection.execution_options(yield_per=BATCH_SIZE).execute(result_statement(plan))
         build = DocumentBuilder(plan, list(result.keys()), retrieve_ae_title)
         for rows in result.partitions():
-            sop_classes = sop_classes_of(connection, [row.study_pk for row in rows]) if wants_sop_classes else {}
+            sop_classes = sop_classes_of(connection, plan, rows)
             for row in rows:
                 yield build(row, sop_classes)
 
@@ -80,11 +80,14 @@ def result_statement(plan: QueryPlan, *, texts: bool = False, paged: bool = True
     return statement
 
 
-def sop_classes_of(connection: Any, study_pks: list[int]) -> dict[int, list[str]]:
+def sop_classes_of(connection: Any, plan: QueryPlan, rows: Sequence[Any]) -> dict[int, list[str]]:
+    """The SOP classes of the studies of a batch of result rows, by study pk, if the plan asks for them."""
+    if not any(key.keyword == "SOPClassesInStudy" for key in plan.keys):
+        return {}
     found: dict[int, list[str]] = {}
     statement = (
         select(instance.c.study_fk, instance.c.sop_class_uid)
-        .where(instance.c.study_fk.in_(study_pks))
+        .where(instance.c.study_fk.in_([row.study_pk for row in rows]))
         .group_by(instance.c.study_fk, instance.c.sop_class_uid)
         .order_by(instance.c.study_fk, instance.c.sop_class_uid)
     )
@@ -101,7 +104,43 @@ COUNTERS = {
     "NumberOfStudyRelatedInstances": "study__num_instances",
     "NumberOfSeriesRelatedInstances": "series__num_instances",
 }
-_Compute = Callable[[Any, dict[int, list[str]]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A key whose value is computed rather than stored: the row column at `column` (a counter, the modalities),
+    the SOP classes of the study whose pk is at `column`, or a `constant`."""
+
+    vr: str
+    column: int = -1
+    sop_classes: bool = False
+    constant: str | None = None
+
+    def values(self, row: Any, sop_classes: dict[int, list[str]]) -> list[Any]:
+        if self.constant is not None:
+            return [self.constant]
+        if self.sop_classes:
+            return list(sop_classes.get(row[self.column], []))
+        if self.vr == "IS":
+            return [int(row[self.column])]
+        return [value for value in (row[self.column] or "").split("\\") if value]
+
+
+def computed(key: QueryKey, index: dict[str, int], retrieve_ae_title: str) -> Computed | None:
+    """How a key's value is computed rather than stored (counters, modalities, ...), given the positions of the
+    result statement's columns by name; None for a stored value."""
+    keyword = key.keyword
+    if keyword in COUNTERS and COUNTERS[keyword] in index:
+        return Computed("IS", column=index[COUNTERS[keyword]])
+    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in index:
+        return Computed("CS", column=index["study__modalities_in_study"])
+    if keyword == "SOPClassesInStudy" and "study_pk" in index:
+        return Computed("UI", column=index["study_pk"], sop_classes=True)
+    if keyword == "RetrieveAETitle" and retrieve_ae_title:
+        return Computed("AE", constant=retrieve_ae_title)
+    if keyword == "InstanceAvailability":
+        return Computed("CS", constant="ONLINE")
+    return None
 
 
 class DocumentBuilder:
@@ -113,12 +152,12 @@ class DocumentBuilder:
                         for level in (Level.PATIENT, Level.STUDY, Level.SERIES)
                         if f"{level.value.lower()}_attributes" in index]  # fmt: skip
         self.metadata = index.get("metadata")
-        # (tag, VR, how to compute it or None, the level it is stored at, look in the instance's metadata too)
-        self.fields: list[tuple[str, str, _Compute | None, Level, bool]] = []
+        # (tag, VR, how it is computed or None, the level it is stored at, look in the instance's metadata too)
+        self.fields: list[tuple[str, str, Computed | None, Level, bool]] = []
         for key in plan.keys:
             also_image = key.level is not Level.IMAGE and plan.level is Level.IMAGE
-            compute = _computer(key, index, retrieve_ae_title)
-            self.fields.append((f"{key.tag:08X}", key.vr, compute, key.level, also_image))
+            self.fields.append((f"{key.tag:08X}", key.vr, computed(key, index, retrieve_ae_title), key.level,
+                                also_image))  # fmt: skip
 
     def __call__(self, row: Any, sop_classes: dict[int, list[str]]) -> dict[str, Any]:
         sources: dict[Level, dict[str, Any]] = {}
@@ -129,40 +168,13 @@ class DocumentBuilder:
             sources[Level.IMAGE] = orjson.loads(row[self.metadata])
         document: dict[str, Any] = {}
         for tag, vr, compute, level, also_image in self.fields:
-            value = compute(row, sop_classes) if compute is not None else None
-            if value is None:
-                value = sources.get(level, {}).get(tag)
-                if value is None and also_image:
-                    value = sources[Level.IMAGE].get(tag)
+            if compute is not None:
+                values = compute.values(row, sop_classes)
+                document[tag] = {"vr": compute.vr, "Value": values} if values else {"vr": compute.vr}
+                continue
+            value = sources.get(level, {}).get(tag)
+            if value is None and also_image:
+                value = sources[Level.IMAGE].get(tag)
             document[tag] = value if value is not None else {"vr": vr}
         document["00080005"] = {"vr": "CS", "Value": [RESULT_CHARACTER_SET]}
         return document
-
-
-def _computer(key: QueryKey, index: dict[str, int], retrieve_ae_title: str) -> _Compute | None:
-    """How a key's value is computed rather than stored (counters, modalities, ...), or None."""
-    keyword = key.keyword
-    if keyword in COUNTERS and COUNTERS[keyword] in index:
-        counter = index[COUNTERS[keyword]]
-        return lambda row, _classes: {"vr": "IS", "Value": [int(row[counter])]}
-    if keyword == "ModalitiesInStudy" and "study__modalities_in_study" in index:
-        modalities = index["study__modalities_in_study"]
-
-        def modalities_in_study(row: Any, _classes: dict[int, list[str]]) -> dict[str, Any]:
-            found = [modality for modality in (row[modalities] or "").split("\\") if modality]
-            return {"vr": "CS", "Value": found} if found else {"vr": "CS"}
-
-        return modalities_in_study
-    if keyword == "SOPClassesInStudy" and "study_pk" in index:
-        study_pk = index["study_pk"]
-
-        def sop_classes_in_study(row: Any, classes: dict[int, list[str]]) -> dict[str, Any]:
-            found = classes.get(row[study_pk], [])
-            return {"vr": "UI", "Value": list(found)} if found else {"vr": "UI"}
-
-        return sop_classes_in_study
-    if keyword == "RetrieveAETitle" and retrieve_ae_title:
-        return lambda _row, _classes: {"vr": "AE", "Value": [retrieve_ae_title]}
-    if keyword == "InstanceAvailability":
-        return lambda _row, _classes: {"vr": "CS", "Value": ["ONLINE"]}
-    return None
