@@ -158,3 +158,20 @@ def test_a_move_destination_that_does_not_answer_is_refused_with_a_comment(node:
     assert final.Status == 0xA801
     assert "cannot associate with GONE" in final.ErrorComment
     assert "Traceback" not in node.pacs.log()
+
+
+def test_pypacs_store_converts_for_a_peer_that_accepts_no_compressed_or_big_endian_syntax(node: Node):
+    peer = Peer(free_port())
+    ae = AE(ae_title="PLAINPEER")
+    for sop_class in SOP_CLASSES:
+        ae.add_supported_context(sop_class, [ExplicitVRLittleEndian])
+    server = ae.start_server(("127.0.0.1", peer.port), block=False, evt_handlers=[(evt.EVT_C_STORE, keep(peer))])
+    try:
+        result = pypacs_cli("store", f"PLAINPEER@127.0.0.1:{peer.port}", *map(str, node.files.values()))
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert f"sent {len(node.files)} of {len(node.files)} file(s)" in result.stdout
+    assert peer.syntaxes == [ExplicitVRLittleEndian] * len(node.files)
+    for received, name in zip(peer.received, node.files, strict=True):
+        assert_same_pixels_decompressed(received, name, node)
