@@ -9,11 +9,12 @@ import pytest
 from pydicom import dcmread
 from pynetdicom import AE
 from pynetdicom.sop_class import CTImageStorage, Verification
+from sqlalchemy import Connection, event
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse.server import DimseServer, start_dimse
-from tests.conftest import make_dataset
+from tests.conftest import encode, make_dataset
 
 
 @pytest.fixture
@@ -104,3 +105,45 @@ def test_known_callers_only_refuses_unknown_calling_ae_titles(sqlite_settings: S
             assert wrong_case.is_rejected
         finally:
             server.stop()
+
+
+def test_an_element_of_impossible_length_is_refused_with_its_reason(node):
+    archive, server = node
+    data = encode(make_dataset())
+    index = data.index(b"\x28\x00\x10\x00US\x02\x00")  # Rows
+    bad = dcmread(BytesIO(data[:index] + b"\x28\x00\x10\x00US\x03\x00\x04\x00\x00" + data[index + 10 :]))
+    assoc = associate(server.port)
+    response = assoc.send_c_store(bad)  # pynetdicom sends the raw element as read: 3 bytes
+    assoc.release()
+    assert response.Status == 0xC000
+    assert "(0028,0010) US has 3 bytes" in response.ErrorComment
+    assert archive.counts().instances == 0
+
+
+def test_a_multi_valued_study_uid_is_refused(node):
+    archive, server = node
+    assoc = associate(server.port)
+    response = assoc.send_c_store(make_dataset(StudyInstanceUID=["1.2.3", "4.5"]))
+    assoc.release()
+    assert response.Status == 0xC000 and "StudyInstanceUID has 2 values" in response.ErrorComment
+    assert archive.counts().instances == 0
+
+
+def test_a_full_index_answers_out_of_resources_with_a_comment(node, caplog: pytest.LogCaptureFixture):
+    archive, server = node
+    archive.store(encode(make_dataset()))
+    with archive.engines.reader.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+    @event.listens_for(archive.engines.writer, "begin")
+    def _cap(connection: Connection) -> None:  # what a full disk does to SQLite
+        connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+
+    text = "x" * 10_000
+    assoc = associate(server.port)
+    response = assoc.send_c_store(make_dataset(ImageComments=text, PatientComments=text, AdditionalPatientHistory=text))
+    assoc.release()
+    assert response.Status == 0xA700
+    assert response.ErrorComment.startswith("the index has no room left")
+    assert archive.counts().instances == 1
+    assert "Traceback" not in caplog.text

@@ -10,6 +10,8 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BufferedReader
@@ -38,6 +40,8 @@ class StagedBlob:
 
 class BlobStore(Protocol):
     def write_visible(self, key: str, data: bytes) -> StagedBlob: ...
+    def write_visible_file(self, key: str, source: Path) -> StagedBlob: ...
+    def spool_file(self) -> Path: ...
     def make_durable(self, staged: StagedBlob) -> None: ...
     def stage(self, key: str, data: bytes) -> StagedBlob: ...
     def confirm(self, staged: StagedBlob, *, replaced: str | None = None) -> None: ...
@@ -67,8 +71,9 @@ class FileBlobStore:
         self.fsync = fsync
         self.blob_root = root / "blobs"
         self.staging = root / "staging"
-        self.blob_root.mkdir(parents=True, exist_ok=True)
-        self.staging.mkdir(parents=True, exist_ok=True)
+        self.incoming = root / "incoming"  # spool files of objects being received (STOW-RS parts)
+        for folder in (self.blob_root, self.staging, self.incoming):
+            folder.mkdir(parents=True, exist_ok=True)
         self._known_folders: set[Path] = set()
 
     def path(self, key: str) -> Path:
@@ -88,6 +93,35 @@ class FileBlobStore:
             self._remove(staged_path)
             raise self._storage_error(exc) from exc
         return StagedBlob(key, len(data))
+
+    def write_visible_file(self, key: str, source: Path) -> StagedBlob:
+        """write_visible for bytes already in a file: hard-linked when on this file system (a spool file from
+        spool_file: no copy, whatever its size), else copied in pieces. The source must not change afterwards."""
+        staged_path = self.staging / key
+        final = self.path(key)
+        try:
+            try:
+                os.link(source, staged_path)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                with source.open("rb") as reader, staged_path.open("wb") as writer:
+                    shutil.copyfileobj(reader, writer, 1 << 20)
+            self._ensure_folder(final.parent)
+            os.link(staged_path, final)
+        except OSError as exc:
+            self._remove(final)
+            self._remove(staged_path)
+            raise self._storage_error(exc) from exc
+        return StagedBlob(key, staged_path.stat().st_size)
+
+    def spool_file(self) -> Path:
+        """A new empty file, on the blob store's file system, for an object being received; the caller removes
+        it when done (stored objects keep their bytes through write_visible_file's link). Left-overs of a crash
+        are removed by recover()."""
+        fd, name = tempfile.mkstemp(dir=self.incoming, suffix=".part")
+        os.close(fd)
+        return Path(name)
 
     def make_durable(self, staged: StagedBlob) -> None:
         if not self.fsync:
@@ -142,6 +176,8 @@ class FileBlobStore:
         `expected(key)` gives the (size, sha256) the index holds for a key, or None; `unindex(key)` removes
         an indexed instance whose bytes did not survive (it was never acknowledged).
         """
+        for spooled in self.incoming.iterdir():  # objects being received when the process stopped: never stored
+            self._remove(spooled)
         found = 0
         for staged_path in self.staging.iterdir():
             found += 1

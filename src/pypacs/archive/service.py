@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
@@ -84,16 +85,20 @@ class Archive:
         self.close()
 
     # -- ingest ---------------------------------------------------------------------------------------
-    def store(self, data: bytes, *, source_ae: str = "", declared: tuple[str, str] | None = None) -> StoreOutcome:
-        """Store Part 10 bytes; `declared`: the (SOP Class, SOP Instance) UIDs the object must have."""
+    def store(
+        self, source: bytes | Path, *, source_ae: str = "", declared: tuple[str, str] | None = None
+    ) -> StoreOutcome:
+        """Store Part 10 bytes, or a spool file (from blobs.spool_file) that becomes the blob; `declared`: the
+        (SOP Class, SOP Instance) UIDs the object must have."""
         return store_instance(
             self.engines,
             self.blobs,
-            data,
+            source,
             policy=self.settings.duplicate_policy,
             source_ae=source_ae,
             writer=self._blob_writer,
             declared=declared,
+            lenient_uids=self.settings.accept_nonconformant_uids,
         )
 
     # -- query ----------------------------------------------------------------------------------------
