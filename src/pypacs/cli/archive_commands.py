@@ -67,7 +67,7 @@ def serve(
         dimse_processes=dimse_processes,
     )
     _setup_logging(settings)
-    archive = _open_archive(settings)
+    archive = _open_archive(settings, create=True)
     try:
         if demo:
             from pypacs.demo import load_demo_data
@@ -119,7 +119,7 @@ def import_(
 
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
     _setup_logging(settings)
-    archive = _open_archive(settings)
+    archive = _open_archive(settings, create=True)
     tally: Counter[str] = Counter()
     rejected: list[tuple[str, str]] = []
     stored_bytes = 0
@@ -240,7 +240,7 @@ def list_(
         identifier.PatientName = patient_name
     if study:
         identifier.StudyInstanceUID = study
-    archive = _open_archive(settings)
+    archive = _open_archive(settings, create=False)
     try:
         root = Root.PATIENT if query_level is Level.PATIENT else Root.STUDY
         try:
