@@ -7,6 +7,7 @@ decided by archive ingest, not here.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,13 @@ class ImportItem:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
 
     def read(self) -> bytes:
+        """The item's bytes; OSError when they cannot be read (a damaged zip member included)."""
         if self.member is None:
             return self.path.read_bytes()
-        return _open_zip(self.path).read(self.member)
+        try:
+            return _open_zip(self.path).read(self.member)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise OSError(f"damaged zip member: {error}") from error
 
 
 def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
@@ -41,11 +46,15 @@ def count_items(paths: list[Path]) -> int:
     return sum(1 for _ in iter_items(paths))
 
 
+def zip_members(path: Path) -> list[str]:
+    """The names of the files in a zip (folders left out)."""
+    return [info.filename for info in _open_zip(path).infolist() if not info.is_dir()]
+
+
 def _items_of_file(path: Path) -> Iterator[ImportItem]:
     if path.suffix.lower() == ".zip" and path.is_file() and zipfile.is_zipfile(path):
-        for info in _open_zip(path).infolist():
-            if not info.is_dir():
-                yield ImportItem(path, info.filename)
+        for member in zip_members(path):
+            yield ImportItem(path, member)
     else:
         yield ImportItem(path)
 
