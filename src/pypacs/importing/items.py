@@ -6,6 +6,7 @@ decided by archive ingest, not here.
 
 from __future__ import annotations
 
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -21,6 +22,11 @@ class ImportItem:
     @property
     def name(self) -> str:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """The same for every spelling of the same file's path (relative or absolute, with `..` or not)."""
+        return os.path.abspath(self.path), self.member
 
     def read(self) -> bytes:
         """The item's bytes; OSError when they cannot be read (a damaged zip member included)."""
@@ -39,11 +45,6 @@ def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
                 yield from _items_of_file(child)
         else:
             yield from _items_of_file(path)  # a missing path fails when read, with its name
-
-
-def count_items(paths: list[Path]) -> int:
-    """How many items iter_items will yield (zip members counted), for a progress bar."""
-    return sum(1 for _ in iter_items(paths))
 
 
 def zip_members(path: Path) -> list[str]:
