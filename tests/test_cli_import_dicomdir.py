@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,12 +97,22 @@ def test_a_listed_file_that_is_missing_is_named_and_fails_the_import(disc: Path,
         )
 
 
-def test_names_in_another_case_on_a_mounted_disc_are_found(disc: Path, tmp_path: Path):
-    # Linux shows ISO 9660 names in lower case (mount option map=normal); the DICOMDIR lists them upper case.
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda name, _is_file: name.lower(),  # Linux's default for ISO 9660 (mount option map=normal)
+        lambda name, is_file: f"{name}.;1" if is_file else name,  # ISO 9660 names as recorded (map=off)
+    ],
+    ids=["lower case", "version suffix"],
+)
+def test_names_spelt_otherwise_on_a_mounted_disc_are_found(
+    disc: Path, tmp_path: Path, spelling: Callable[[str, bool], str]
+):
     for path in sorted(disc.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        path.rename(path.with_name(path.name.lower()))
-    assert (disc / "dicomdir").is_file() and not (disc / "DICOMDIR").exists()
-    for start in (disc, disc / "dicomdir"):
+        path.rename(path.with_name(spelling(path.name, path.is_file())))
+    (dicomdir,) = [path for path in disc.iterdir() if path.is_file()]
+    assert dicomdir.name != "DICOMDIR"
+    for start in (disc, dicomdir):
         result = import_(start, data_dir=tmp_path / f"data-{start.name}")
         assert result.exit_code == 0, result.output
         assert "stored 3, replaced 0, duplicate 0, rejected 0, DICOMDIR 1 (3 of 3 referenced files stored)" in (
