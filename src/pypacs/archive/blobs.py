@@ -6,6 +6,7 @@ Writes are staged so a crash at any moment can be rolled forward or back at star
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import logging
 import os
@@ -52,6 +53,7 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
     def recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int: ...
     def count(self) -> int: ...
+    def close(self) -> None: ...
 
 
 class FileBlobStore:
@@ -75,6 +77,15 @@ class FileBlobStore:
         for folder in (self.blob_root, self.staging, self.incoming):
             folder.mkdir(parents=True, exist_ok=True)
         self._known_folders: set[Path] = set()
+        # Every process with the store open holds a shared lock on this file: recovery runs only when it can
+        # have it alone, so a `pypacs ls` or an import never undoes a running server's writes in progress.
+        self._lock = os.open(root / "archive.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._lock, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)  # releases the lock
+            self._lock = -1
 
     def path(self, key: str) -> Path:
         if "/" in key or "\\" in key or key.startswith("."):
@@ -174,8 +185,20 @@ class FileBlobStore:
         """Finish or undo the writes a crash interrupted; returns how many were found.
 
         `expected(key)` gives the (size, sha256) the index holds for a key, or None; `unindex(key)` removes
-        an indexed instance whose bytes did not survive (it was never acknowledged).
+        an indexed instance whose bytes did not survive (it was never acknowledged). Nothing is done while another
+        process has the store open: what it has in staging may be a write in progress.
         """
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another pypacs process uses %s: recovery is left to a start without it", self.root)
+            return 0
+        try:
+            return self._recover(expected, unindex)
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_SH)
+
+    def _recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int:
         for spooled in self.incoming.iterdir():  # objects being received when the process stopped: never stored
             self._remove(spooled)
         found = 0

@@ -81,6 +81,7 @@ class Archive:
 
     def close(self) -> None:
         self._blob_writer.shutdown(wait=True)
+        self.blobs.close()
         if self.engines.is_sqlite:
             with self.engines.reader.connect() as connection:
                 connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
