@@ -8,14 +8,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, event
 from sqlalchemy.exc import OperationalError
 
 from pypacs.archive.errors import InvalidObject, StorageFull
 from pypacs.archive.ingest import StoreStatus, index_full
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
-from tests.conftest import encode, make_dataset, make_object
+from tests.conftest import cap_index_growth, encode, make_dataset, make_object, object_too_big_for_a_full_index
 
 
 def blob_files(settings: Settings) -> list[Path]:
@@ -73,22 +72,14 @@ def capped_index(sqlite_settings: Settings) -> Iterator[Archive]:
     """An archive whose SQLite index cannot grow by a single page (what a full disk does to it)."""
     with Archive.open(sqlite_settings) as archive:
         archive.store(make_object())
-        with archive.engines.reader.connect() as connection:
-            pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
-
-        @event.listens_for(archive.engines.writer, "begin")
-        def _cap(connection: Connection) -> None:
-            connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
-
+        cap_index_growth(archive)
         yield archive
 
 
 def test_a_full_index_is_storage_full_and_leaves_nothing_behind(capped_index: Archive, sqlite_settings: Settings):
     before = capped_index.counts()
-    text = "x" * 10_000  # three of them: more than the room left in the existing pages
-    large = make_object(ImageComments=text, PatientComments=text, AdditionalPatientHistory=text)
     with pytest.raises(StorageFull, match="the index has no room left .*database or disk is full"):
-        capped_index.store(large)
+        capped_index.store(encode(object_too_big_for_a_full_index()))
     assert capped_index.counts() == before
     assert len(blob_files(sqlite_settings)) == before.instances
 

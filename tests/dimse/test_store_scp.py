@@ -9,12 +9,11 @@ import pytest
 from pydicom import dcmread
 from pynetdicom import AE
 from pynetdicom.sop_class import CTImageStorage, Verification
-from sqlalchemy import Connection, event
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse.server import DimseServer, start_dimse
-from tests.conftest import encode, make_dataset
+from tests.conftest import cap_index_growth, encode, make_dataset, object_too_big_for_a_full_index
 
 
 @pytest.fixture
@@ -132,16 +131,9 @@ def test_a_multi_valued_study_uid_is_refused(node):
 def test_a_full_index_answers_out_of_resources_with_a_comment(node, caplog: pytest.LogCaptureFixture):
     archive, server = node
     archive.store(encode(make_dataset()))
-    with archive.engines.reader.connect() as connection:
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
-
-    @event.listens_for(archive.engines.writer, "begin")
-    def _cap(connection: Connection) -> None:  # what a full disk does to SQLite
-        connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
-
-    text = "x" * 10_000
+    cap_index_growth(archive)
     assoc = associate(server.port)
-    response = assoc.send_c_store(make_dataset(ImageComments=text, PatientComments=text, AdditionalPatientHistory=text))
+    response = assoc.send_c_store(object_too_big_for_a_full_index())
     assoc.release()
     assert response.Status == 0xA700
     assert response.ErrorComment.startswith("the index has no room left")

@@ -12,13 +12,12 @@ from fastapi.testclient import TestClient
 from pydicom import dcmread
 from pydicom.encaps import encapsulate
 from pydicom.uid import JPEGBaseline8Bit
-from sqlalchemy import Connection, event
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.web.app import create_app
 from pypacs.web.stow import SPOOL_ABOVE
-from tests.conftest import encode, make_dataset, make_object
+from tests.conftest import cap_index_growth, encode, make_dataset, make_object, object_too_big_for_a_full_index
 from tests.web.test_dicomweb import split_multipart, stow
 
 
@@ -75,15 +74,8 @@ def test_invalid_objects_are_per_instance_failures_with_their_reason(
 
 def test_a_full_index_is_out_of_resources_in_the_failed_sop_sequence(client: TestClient, archive: Archive):
     archive.store(make_object())
-    with archive.engines.reader.connect() as connection:
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
-
-    @event.listens_for(archive.engines.writer, "begin")
-    def _cap(connection: Connection) -> None:
-        connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
-
-    text = "x" * 10_000
-    response = stow(client, [make_object(ImageComments=text, PatientComments=text, AdditionalPatientHistory=text)])
+    cap_index_growth(archive)
+    response = stow(client, [encode(object_too_big_for_a_full_index())])
     assert response.status_code == 409
     [(code, comment)] = failures(response)
     assert code == 0xA700 and comment.startswith("the index has no room left")

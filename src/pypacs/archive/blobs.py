@@ -93,38 +93,37 @@ class FileBlobStore:
         return self.blob_root / key[0:2] / key[2:4] / f"{key}.dcm"
 
     def write_visible(self, key: str, data: bytes) -> StagedBlob:
-        staged_path = self.staging / key
-        final = self.path(key)
-        try:
-            self._write(staged_path, data)
-            self._ensure_folder(final.parent)
-            os.link(staged_path, final)
-        except OSError as exc:
-            self._remove(final)
-            self._remove(staged_path)
-            raise self._storage_error(exc) from exc
-        return StagedBlob(key, len(data))
+        return self._write_visible(key, lambda staged_path: self._write(staged_path, data))
 
     def write_visible_file(self, key: str, source: Path) -> StagedBlob:
         """write_visible for bytes already in a file: hard-linked when on this file system (a spool file from
         spool_file: no copy, whatever its size), else copied in pieces. The source must not change afterwards."""
+        return self._write_visible(key, lambda staged_path: self._link_or_copy(source, staged_path))
+
+    def _write_visible(self, key: str, fill: Callable[[Path], None]) -> StagedBlob:
+        """Fill staging/<key>, then link it to its final path; neither remains when a step fails."""
         staged_path = self.staging / key
         final = self.path(key)
         try:
-            try:
-                os.link(source, staged_path)
-            except OSError as exc:
-                if exc.errno != errno.EXDEV:
-                    raise
-                with source.open("rb") as reader, staged_path.open("wb") as writer:
-                    shutil.copyfileobj(reader, writer, 1 << 20)
+            fill(staged_path)
             self._ensure_folder(final.parent)
             os.link(staged_path, final)
+            size = os.stat(staged_path).st_size
         except OSError as exc:
             self._remove(final)
             self._remove(staged_path)
             raise self._storage_error(exc) from exc
-        return StagedBlob(key, staged_path.stat().st_size)
+        return StagedBlob(key, size)
+
+    @staticmethod
+    def _link_or_copy(source: Path, target: Path) -> None:
+        try:
+            os.link(source, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with source.open("rb") as reader, target.open("wb") as writer:
+                shutil.copyfileobj(reader, writer, 1 << 20)
 
     def spool_file(self) -> Path:
         """A new empty file, on the blob store's file system, for an object being received; the caller removes

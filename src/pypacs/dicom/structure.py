@@ -83,7 +83,7 @@ class _Walker:
                     f"element {tag_text(tag)} {vr} has {length} bytes, not a multiple of the {unit} of its VR"
                 )
             if vr == "SQ" and length:
-                self.items(tag, value_start, value_start + length, implicit, depth)
+                self.items(tag, vr, value_start, value_start + length, implicit, depth)
             offset = value_start + length
         if end is None:
             raise StructureError("truncated file: an item has no end delimiter")
@@ -120,9 +120,9 @@ class _Walker:
         Encapsulated pixel data whose items do not add up (a fragment length off by a few bytes, which some
         writers produce and decoders take) is accepted when its sequence delimiter is found, as pydicom does."""
         if tag != PIXEL_DATA:
-            return self.items_to_delimiter(tag, vr, offset, implicit, depth)
+            return self.items(tag, vr, offset, None, implicit, depth)
         try:
-            return self.items_to_delimiter(tag, vr, offset, implicit, depth)
+            return self.items(tag, vr, offset, None, implicit, depth)
         except StructureError:
             found = self.find_delimiter(offset)
             if found is None:
@@ -142,49 +142,37 @@ class _Walker:
             offset += len(piece) - len(delimiter) + 1
         return None
 
-    def items_to_delimiter(self, tag: int, vr: str | None, offset: int, implicit: bool, depth: int) -> int:
+    def items(self, tag: int, vr: str | None, offset: int, end: int | None, implicit: bool, depth: int) -> int:
+        """The items of a sequence (or fragments of encapsulated pixel data) from `offset` to `end`, or to the
+        sequence delimiter when the length is undefined (end None); returns the offset after them."""
+        limit = self.end if end is None else end
         # UN of undefined length holds a sequence encoded Implicit VR Little Endian (PS3.5 6.2.2)
         nested_implicit = implicit or vr == "UN"
-        while True:
+        walk_items = vr in ("SQ", "UN", None) and tag != PIXEL_DATA
+        while end is None or offset < end:
             header = self.read(offset, 8)
             if len(header) < 8:
-                raise StructureError(f"truncated file: element {tag_text(tag)} has no end delimiter")
+                cut = "has no end delimiter" if end is None else "is cut short"
+                raise StructureError(f"truncated file: element {tag_text(tag)} {cut}")
             group, element, length = struct.unpack(f"{self.order}HHL", header)
             item_tag = group << 16 | element
-            if item_tag == SEQUENCE_END:
+            if item_tag == SEQUENCE_END and end is None:
                 return offset + 8
             if item_tag != ITEM:
-                raise StructureError(f"element {tag_text(tag)} of undefined length holds {tag_text(item_tag)} "
-                                     f"where an item or its end delimiter belongs")  # fmt: skip
+                raise StructureError(f"element {tag_text(tag)} holds {tag_text(item_tag)} where an item belongs")
             offset += 8
             if length == UNDEFINED_LENGTH:
                 offset = self.data_set(offset, None, nested_implicit, depth + 1)
                 continue
-            if offset + length > self.end:
-                have = max(self.end - offset, 0)
+            if offset + length > limit:
+                if end is not None:
+                    raise StructureError(f"an item of sequence {tag_text(tag)} runs past the end of the sequence")
+                have = max(limit - offset, 0)
                 raise StructureError(f"truncated file: an item of element {tag_text(tag)} has {have} of {length} bytes")
-            if vr in ("SQ", "UN", None) and tag != PIXEL_DATA and length:
+            if walk_items and length:
                 self.data_set(offset, offset + length, nested_implicit, depth + 1)
             offset += length
-
-    def items(self, tag: int, offset: int, end: int, implicit: bool, depth: int) -> None:
-        """The items of a sequence of defined length, each within its bounds."""
-        while offset < end:
-            header = self.read(offset, 8)
-            if len(header) < 8:
-                raise StructureError(f"truncated file: sequence {tag_text(tag)} is cut short")
-            group, element, length = struct.unpack(f"{self.order}HHL", header)
-            if group << 16 | element != ITEM:
-                raise StructureError(f"sequence {tag_text(tag)} holds {tag_text(group << 16 | element)} "
-                                     f"where an item belongs")  # fmt: skip
-            offset += 8
-            if length == UNDEFINED_LENGTH:
-                offset = self.data_set(offset, None, implicit, depth + 1)
-                continue
-            if offset + length > end:
-                raise StructureError(f"an item of sequence {tag_text(tag)} runs past the end of the sequence")
-            self.data_set(offset, offset + length, implicit, depth + 1)
-            offset += length
+        return offset
 
 
 def _dictionary_vr(tag: int) -> str | None:
