@@ -4,12 +4,22 @@ spool files, clear errors for broken bodies."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from pypacs.web.multipart import MultipartError, Part, ReceivedPart, multipart_body, read_parts
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: an event loop other tests leave running in this thread must not matter."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def pieces(data: bytes, size: int) -> AsyncIterator[bytes]:
@@ -26,7 +36,7 @@ def received(data: bytes, size: int, **options: object) -> list[tuple[dict[str, 
             part.body.discard()
         return parts
 
-    return asyncio.run(collect())
+    return run(collect())
 
 
 BODIES = [b"first part", b"", b"--B0UND inside but not after a CRLF", b"\r\n--B0UN", bytes(range(256)) * 40]
@@ -82,5 +92,5 @@ def test_a_part_over_the_size_limit_is_refused_and_its_spool_file_removed(tmp_pa
             part.body.discard()
 
     with pytest.raises(MultipartError, match="larger than the 4000 bytes"):
-        asyncio.run(read())
+        run(read())
     assert not spooled.exists()
