@@ -1,0 +1,63 @@
+// DICOM JSON (PS3.18 F.2): reading the values of the attributes QIDO-RS and WADO-RS metadata answer with.
+
+export type DicomValue = string | number | { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
+
+export interface DicomElement {
+  vr: string;
+  Value?: DicomValue[];
+  BulkDataURI?: string;
+  InlineBinary?: string;
+}
+
+/** One data set: attributes by tag, eight upper-case hexadecimal digits. */
+export type DicomJson = Record<string, DicomElement | undefined>;
+
+export const Tag = {
+  SOPClassUID: "00080016",
+  SOPInstanceUID: "00080018",
+  StudyDate: "00080020",
+  StudyTime: "00080030",
+  AccessionNumber: "00080050",
+  ModalitiesInStudy: "00080061",
+  Modality: "00080060",
+  StudyDescription: "00081030",
+  SeriesDescription: "0008103E",
+  RetrieveURL: "00081190",
+  PatientName: "00100010",
+  PatientID: "00100020",
+  PatientBirthDate: "00100030",
+  PatientSex: "00100040",
+  StudyInstanceUID: "0020000D",
+  SeriesInstanceUID: "0020000E",
+  StudyID: "00200010",
+  SeriesNumber: "00200011",
+  InstanceNumber: "00200013",
+  NumberOfStudyRelatedSeries: "00201206",
+  NumberOfStudyRelatedInstances: "00201208",
+  NumberOfSeriesRelatedInstances: "00201209",
+  NumberOfFrames: "00280008",
+  Rows: "00280010",
+  Columns: "00280011",
+} as const;
+
+/** The first value of an attribute as text ("" when absent or empty); a person name as its alphabetic group. */
+export function text(document: DicomJson, tag: string): string {
+  const value = document[tag]?.Value?.[0];
+  if (value === undefined || value === null) return "";
+  if (typeof value === "object") return value.Alphabetic ?? "";
+  return String(value);
+}
+
+/** Every value of an attribute as text. */
+export function texts(document: DicomJson, tag: string): string[] {
+  return (document[tag]?.Value ?? []).map((value) =>
+    typeof value === "object" && value !== null ? (value.Alphabetic ?? "") : String(value),
+  );
+}
+
+/** The first value of an attribute as a number, or undefined when absent or not a number. */
+export function number(document: DicomJson, tag: string): number | undefined {
+  const value = document[tag]?.Value?.[0];
+  const parsed = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isFinite(parsed) ? parsed : undefined;
+}

@@ -1,0 +1,65 @@
+// Building DOM elements without innerHTML (values from DICOM attributes are always text, never markup), and the
+// page's message area.
+
+type Attributes = Record<string, string | number | boolean | undefined>;
+type Child = Node | string | null | undefined | false;
+
+/** An element with attributes (`class`, `aria-*`, `data-*`, properties such as `hidden`) and children. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    element.setAttribute(name, value === true ? "" : String(value));
+  }
+  append(element, ...children);
+  return element;
+}
+
+export function append(parent: Node, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+}
+
+/** Replace an element's children. */
+export function replace(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren();
+  append(parent, ...children);
+}
+
+/** The element with this id, which the page must have. */
+export function required<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element as T;
+}
+
+export type MessageKind = "error" | "info";
+
+/** Show a message in the page's message area (role=alert for errors), or clear it with null. */
+export function showMessage(area: HTMLElement, kind: MessageKind, text: string | null, action?: { label: string; run: () => void }): void {
+  if (text === null) {
+    area.hidden = true;
+    area.replaceChildren();
+    return;
+  }
+  area.hidden = false;
+  area.className = `message message-${kind}`;
+  area.setAttribute("role", kind === "error" ? "alert" : "status");
+  replace(area, el("span", {}, text));
+  if (action) {
+    const button = el("button", { type: "button" }, action.label);
+    button.addEventListener("click", action.run);
+    append(area, " ", button);
+  }
+}
+
+/** The text of an error for a person: its message, never a stack. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
