@@ -78,6 +78,7 @@ def serve(
             counts = archive.counts()
             console.print(
                 f"\npypacs {__version__} is running  (Ctrl-C to stop)\n"
+                f"  Viewer       {addresses.http_url}/   (study browser; open a study from there)\n"
                 f"  AE title     {addresses.ae_title}\n"
                 f"  DICOM        {addresses.dimse_host}:{addresses.dimse_port}  "
                 f"({settings.dimse_process_count} process(es))\n"

@@ -22,6 +22,7 @@ from pypacs.imaging.pixels import PixelDataError
 from pypacs.web import qido, rendered, stow, wado, wado_uri
 from pypacs.web.api import router as api_router
 from pypacs.web.multipart import MultipartError
+from pypacs.web.viewer import mount_viewer
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def create_app(archive: Archive) -> FastAPI:
     app = FastAPI(
         title="pypacs",
         version=__version__,
-        description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI) and a REST API",
+        description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI), a REST API and the web viewer (at /)",
     )
     app.state.archive = archive
     app.state.dicomweb_root = archive.settings.dicomweb_root
@@ -106,6 +107,7 @@ def create_app(archive: Archive) -> FastAPI:
     for router in (qido.router, wado.router, rendered.router, stow.router):
         app.include_router(router, prefix=root)
     app.include_router(wado_uri.router)
+    mount_viewer(app, root)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=4, exclude_content_types=NOT_COMPRESSED)
     return app
 

@@ -1,0 +1,99 @@
+"""The web viewer's pages and files: the study browser at `/`, the reading page at `/viewer`, the built bundle
+under `/viewer-assets/`, all on the same origin as DICOMweb.
+
+Thin: serves what `make viewer` built into static/viewer/ (package data); no DICOM and no archive access here.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+log = logging.getLogger(__name__)
+
+BUILT_VIEWER = Path(__file__).parent / "static" / "viewer"
+ASSETS_PATH = "/viewer-assets"
+API_ROOT = "/api"
+
+# esbuild names hashed outputs NAME-XXXXXXXX.ext (and the codec folder codecs-XXXXXXXX/): their content never
+# changes under that name, so browsers may keep them for a year. Everything else must be revalidated.
+_HASHED = re.compile(r"(^|/)[\w.]+-[A-Z0-9]{8}(\.[\w.]+$|/)")
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+# Set here rather than guessed from the system's MIME table (which may call JavaScript text/plain): module
+# scripts and streamed WebAssembly compilation need exactly these.
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".map": "application/json",
+}
+
+NOT_BUILT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pypacs: the viewer is not built</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 3em; max-width: 46em">
+<h1>The pypacs viewer is not built</h1>
+<p>This pypacs was installed without its web viewer. Build it from the source tree with <code>make viewer</code>
+(or start pypacs with <code>make run</code>, which builds it), then reload this page.</p>
+<p>Everything else works without it: DICOMweb at <a href="{root}/studies">{root}</a>, the REST API at
+<a href="/api/studies">/api</a>, and the API documentation at <a href="/docs">/docs</a>.</p>
+</body></html>
+"""
+
+
+class ViewerAssets(StaticFiles):
+    """The built viewer's files, with their media types and caching set (see IMMUTABLE)."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not Path(self.directory).is_dir():
+            return  # not built: each file is a 404 (the pages say why) until `make viewer` builds them
+        await super().check_config()
+
+    def file_response(
+        self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        relative = Path(full_path).relative_to(self.directory or "").as_posix()
+        response.headers["Cache-Control"] = IMMUTABLE if _HASHED.search(relative) else REVALIDATE
+        media_type = MEDIA_TYPES.get(Path(full_path).suffix)
+        if media_type and response.status_code == 200:
+            response.headers["Content-Type"] = media_type
+        return response
+
+
+def page(directory: Path, name: str, dicomweb_root: str) -> HTMLResponse:
+    """A built page with the server's paths filled in; a page saying how to build the viewer when it is not."""
+    try:
+        template = (directory / f"{name}.html").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        log.warning("the web viewer is not built (%s is missing): run `make viewer`", directory / f"{name}.html")
+        body = NOT_BUILT.format(root=html.escape(dicomweb_root))
+        return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+    values = {"assets": ASSETS_PATH, "dicomweb_root": dicomweb_root, "api_root": API_ROOT}
+    body = re.sub(r"\{\{(\w+)\}\}", lambda match: html.escape(values.get(match[1], match[0])), template)
+    return HTMLResponse(body, headers={"Cache-Control": REVALIDATE})
+
+
+def mount_viewer(app: FastAPI, dicomweb_root: str, directory: Path = BUILT_VIEWER) -> None:
+    """Add the viewer's pages and files to the app."""
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def study_browser() -> HTMLResponse:
+        return page(directory, "browser", dicomweb_root)
+
+    @app.api_route("/viewer", methods=["GET", "HEAD"], include_in_schema=False)
+    def reading() -> HTMLResponse:
+        return page(directory, "reading", dicomweb_root)
+
+    app.mount(ASSETS_PATH, ViewerAssets(directory=directory, check_dir=False), name="viewer-assets")

@@ -1,0 +1,107 @@
+"""The web viewer as the server serves it: the pages at / and /viewer with the server's paths filled in, the built
+files under /viewer-assets/ with their media types and caching, and a page saying how to build it when it is not."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pypacs.archive.service import Archive
+from pypacs.config import Settings
+from pypacs.web.app import create_app
+from pypacs.web.viewer import BUILT_VIEWER, mount_viewer
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    path = BUILT_VIEWER / "manifest.json"
+    if not path.exists():
+        pytest.fail(f"the viewer is not built ({path} is missing): `make viewer` builds it")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path / "data", dicomweb_root="/dicomweb")
+    with Archive.open(settings) as archive, TestClient(create_app(archive)) as test_client:
+        yield test_client
+
+
+def referenced_assets(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="(/viewer-assets/[^"]+)"', page)
+
+
+def test_the_study_browser_is_served_at_the_root_with_the_servers_paths(client: TestClient, manifest: dict):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+    page = response.text
+    assert '<meta name="pypacs-dicomweb-root" content="/dicomweb">' in page
+    assert '<meta name="pypacs-api-root" content="/api">' in page
+    assert "{{" not in page
+    assert sorted(referenced_assets(page)) == sorted(
+        f"/viewer-assets/{manifest['entries'][name]}" for name in ("browser.js", "style.css")
+    )
+    assert client.head("/").status_code == 200
+
+
+def test_the_reading_page_is_served_at_viewer(client: TestClient, manifest: dict):
+    response = client.get("/viewer", params={"study": "1.2.3"})
+    assert response.status_code == 200
+    assert f"/viewer-assets/{manifest['entries']['reading.js']}" in response.text
+
+
+def test_hashed_assets_are_cached_for_a_year_with_their_media_types(client: TestClient, manifest: dict):
+    for name, media_type in (("browser.js", "text/javascript"), ("reading.js", "text/javascript"),
+                             ("style.css", "text/css")):  # fmt: skip
+        response = client.get(f"/viewer-assets/{manifest['entries'][name]}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith(media_type), name
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable", name
+        assert response.content == (BUILT_VIEWER / manifest["entries"][name]).read_bytes()
+
+
+def test_the_decode_worker_and_codecs_are_served_same_origin(client: TestClient, manifest: dict):
+    worker = client.get("/viewer-assets/decodeImageFrameWorker.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"  # its name carries no hash: the loader asks for it so
+    codecs = sorted(path.name for path in (BUILT_VIEWER / manifest["codecs"]).iterdir())
+    assert "openjpegwasm_decode.wasm" in codecs and "charlswasm_decode.wasm" in codecs
+    for name in codecs:
+        response = client.get(f"/viewer-assets/{manifest['codecs']}/{name}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/wasm"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.content[:4] == b"\0asm"
+
+
+def test_an_unchanged_asset_is_not_sent_again(client: TestClient, manifest: dict):
+    path = f"/viewer-assets/{manifest['entries']['style.css']}"
+    etag = client.get(path).headers["etag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_an_unknown_asset_is_a_404_and_no_path_escapes_the_bundle(client: TestClient, manifest: dict):
+    assert client.get("/viewer-assets/nothing-here.js").status_code == 404
+    assert client.get("/viewer-assets/../../config.py").status_code == 404
+    assert client.get("/viewer-assets/%2e%2e/%2e%2e/viewer.py").status_code == 404
+
+
+def test_without_a_build_the_pages_say_how_to_build_the_viewer(tmp_path: Path):
+    app = FastAPI()
+    mount_viewer(app, "/dicom-web", directory=tmp_path / "not-built")
+    with TestClient(app) as test_client:
+        for path in ("/", "/viewer"):
+            response = test_client.get(path)
+            assert response.status_code == 503
+            assert "make viewer" in response.text and 'href="/dicom-web/studies"' in response.text
+        assert test_client.get("/viewer-assets/browser.js").status_code == 404
