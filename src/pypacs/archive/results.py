@@ -21,6 +21,8 @@ from pypacs.archive.query import (
     QueryPlan,
     QueryRequest,
     base_select,
+    order_clauses,
+    page_select,
     plan_query,
 )
 from pypacs.dicom.levels import Level
@@ -47,7 +49,7 @@ def result_statement(plan: QueryPlan, *, texts: bool = False, paged: bool = True
     """The SQL of a plan's results in entity order: the row's pk, each needed level's `attributes` labelled
     `<level>_attributes` (or with `texts` its `attribute_texts`, labelled `<level>_texts`), the counters and
     modalities asked for, the instance metadata at IMAGE level, the study pk when SOP classes are asked for;
-    `paged`: with the request's limit and offset."""
+    in the request's order (then entity order); `paged`: with the request's limit and offset."""
     level = plan.level
     base = LEVEL_TABLES[level]
     needed = {key.level for key in plan.keys}
@@ -72,11 +74,13 @@ def result_statement(plan: QueryPlan, *, texts: bool = False, paged: bool = True
         columns.append(instance_metadata.c.json.label("metadata"))
     if level.depth >= Level.STUDY.depth and "SOPClassesInStudy" in keywords:
         columns.append(study.c.pk.label("study_pk"))
-    statement = base_select(plan, columns).order_by(base.c.pk)
+    if paged and (plan.request.offset or plan.request.limit is not None):
+        # A page: its pks first (page_select), then only its rows are fetched and joined.
+        statement = base_select(plan, columns, filtered=False).where(base.c.pk.in_(page_select(plan)))
+        return statement.order_by(*order_clauses(plan))
+    statement = base_select(plan, columns).order_by(*order_clauses(plan))
     if paged and plan.request.limit is not None:
         statement = statement.limit(plan.request.limit)
-    if paged and plan.request.offset:
-        statement = statement.offset(plan.request.offset)
     return statement
 
 

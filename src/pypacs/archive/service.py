@@ -132,10 +132,12 @@ class Archive:
         root: Root = Root.STUDY,
         limit: int | None = None,
         offset: int = 0,
+        order: tuple[query_module.SortKey, ...] = (),
     ) -> Iterator[dict[str, Any]]:
-        """Matching entities as DICOM JSON objects (what QIDO-RS sends). The identifier is checked at once, so
-        a bad query raises InvalidQuery here; results are then read from the index as they are consumed."""
-        request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset)
+        """Matching entities as DICOM JSON objects (what QIDO-RS sends), in `order` (then the order they were
+        stored in). The identifier and order are checked at once, so a bad query raises InvalidQuery here;
+        results are then read from the index as they are consumed."""
+        request = query_module.QueryRequest(level, identifier, root=root, limit=limit, offset=offset, order=order)
         return find_json(self.engines.reader, request, retrieve_ae_title=self.settings.ae_title)
 
     def find_encoded(

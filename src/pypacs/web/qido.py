@@ -10,10 +10,11 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 
 from pypacs.archive.errors import InvalidQuery
+from pypacs.archive.query import SortKey
 from pypacs.archive.service import Archive
 from pypacs.dicom.identifiers import InvalidKeyText, identifier_from_keys
 from pypacs.dicom.levels import STORED, Level, Root
@@ -24,7 +25,7 @@ router = APIRouter(tags=["QIDO-RS"])
 DICOM_JSON = "application/dicom+json"
 MAX_RESULTS = 10_000  # a larger limit (or none) is cut here, with a Warning header
 COMMA_LIST_VRS = {"UI", "CS", "DA", "DT", "TM", "AE"}
-QUERY_CONTROLS = {"includefield", "fuzzymatching", "limit", "offset"}
+QUERY_CONTROLS = {"includefield", "fuzzymatching", "limit", "offset", "orderby"}
 
 # PS3.18 Tables 10.6.3-3 to 10.6.3-5: what every search returns at each level.
 DEFAULT_KEYS: dict[Level, tuple[str, ...]] = {
@@ -112,6 +113,22 @@ def _all_keywords(level: Level) -> set[str]:
     return {keyword for keyword in keywords if not keyword.endswith("Sequence")}
 
 
+def sort_keys(request: Request) -> tuple[SortKey, ...]:
+    """`orderby=-StudyDate,PatientName` (pypacs's extension, as dcm4chee's): keywords or tags, each ascending or,
+    with a leading '-', descending; repeated parameters add keys."""
+    keys: list[SortKey] = []
+    for value in request.query_params.getlist("orderby"):
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            descending = item.startswith("-")
+            name = item.lstrip("+-")
+            if len(name) == 8 and _is_hex(name):
+                name = keyword_for_tag(int(name, 16)) or name
+            keys.append(SortKey(name, descending))
+    return tuple(keys)
+
+
 def search(request: Request, level: Level, scope: dict[str, str]) -> Response:
     archive = _archive(request)
     identifier = build_identifier(request, level, scope)
@@ -119,7 +136,8 @@ def search(request: Request, level: Level, scope: dict[str, str]) -> Response:
     offset = _int_parameter(request, "offset") or 0
     effective = MAX_RESULTS if limit is None or limit > MAX_RESULTS else limit
     # One row more than asked tells whether the answer was cut, without counting every match.
-    results = archive.find_json(level, identifier, root=Root.STUDY, limit=effective + 1, offset=offset)
+    results = archive.find_json(level, identifier, root=Root.STUDY, limit=effective + 1, offset=offset,
+                                order=sort_keys(request))  # fmt: skip
     first = list(_take(results, effective + 1))
     headers: dict[str, str] = {}
     warnings = []
