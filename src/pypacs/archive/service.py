@@ -27,6 +27,7 @@ from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
 from pypacs.archive.results import find_json
 from pypacs.archive.retrieve import RetrieveTarget, instance_target, metadata_documents, retrieve_targets
+from pypacs.archive.study_zip import study_zip, study_zip_members, zip_folder_name
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
@@ -209,6 +210,14 @@ class Archive:
 
     def read_instance(self, sop_instance_uid: str) -> bytes:
         return self.blobs.read(self.instance_blob_key(sop_instance_uid))
+
+    def study_zip(self, study: str) -> tuple[str, Iterator[bytes]]:
+        """A study's stored files as a zip (its name without '.zip', and its bytes as they are written);
+        NotFound at once when there is no such study."""
+        members = study_zip_members(self.engines.reader, study)
+        if not members:
+            raise NotFound(_not_found_text(study, None, None))
+        return zip_folder_name(study), study_zip(self.blobs, members)
 
     def counts(self) -> ArchiveCounts:
         with self.engines.reader.connect() as connection:

@@ -1,4 +1,5 @@
-"""The REST API for people and scripts: study listing now; AEs, worklist and statistics come later.
+"""The REST API for people and scripts: study listing and study download now; AEs, worklist and statistics
+come later.
 
 Routes build archive queries and shape their results as plain JSON; no SQL here.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydicom.dataset import Dataset
 from pydicom.valuerep import PersonName
 
@@ -61,3 +63,15 @@ def list_studies(
     archive = request.app.state.archive
     results = archive.find(Level.STUDY, identifier, limit=limit, offset=offset)
     return [{keyword: _plain(found.get(keyword)) for keyword in STUDY_LISTING_KEYS} for found in results]
+
+
+@router.get(
+    "/studies/{study}/archive",
+    summary="Download a study: its stored DICOM files as a zip, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "series-NNNN/NNNNN.dcm members"}},
+)
+def study_archive(request: Request, study: str) -> StreamingResponse:
+    name, chunks = request.app.state.archive.study_zip(study)
+    disposition = f'attachment; filename="{name}.zip"'
+    return StreamingResponse(chunks, media_type="application/zip", headers={"Content-Disposition": disposition})

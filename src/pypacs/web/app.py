@@ -37,7 +37,8 @@ _HTTP_STATUS: list[tuple[type[ArchiveError], int, str]] = [
 
 
 # Pictures and DICOM gain nothing from gzip; JSON (QIDO, metadata) gains a lot.
-NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/*", "application/dicom", "application/octet-stream")
+NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/*", "application/dicom", "application/octet-stream",
+                  "application/zip")  # fmt: skip
 _OTHER_ERRORS: list[tuple[type[Exception], int, str]] = [
     (wado.NotAcceptable, 406, "Not Acceptable"),
     (stow.UnsupportedMediaType, 415, "Unsupported Media Type"),
