@@ -13,7 +13,8 @@ export interface Criteria {
   description: string;
 }
 
-export type SortColumn = "name" | "id" | "date" | "accession" | "description" | "instances";
+// Columns the server can order by (indexed attributes; the description is a scan, ~0.1-0.2 s over 100,000).
+export type SortColumn = "name" | "id" | "date" | "accession" | "description";
 
 export interface Sort {
   column: SortColumn;
@@ -38,7 +39,6 @@ const ORDER_KEYS: Record<SortColumn, string[]> = {
   date: ["StudyDate", "StudyTime"],
   accession: ["AccessionNumber"],
   description: ["StudyDescription"],
-  instances: ["NumberOfStudyRelatedInstances"],
 };
 
 const CRITERIA_KEYS: (keyof Criteria)[] = ["name", "id", "accession", "from", "to", "modality", "description"];
@@ -83,11 +83,12 @@ export function stateToUrl(state: SearchState): URLSearchParams {
 
 const WILDCARD = /[*?]/;
 
-/** A patient name as typed, as a QIDO PN key: "doe, jo" → "doe^jo*" (a prefix unless wildcards are given). */
+/** A patient name as typed, as a QIDO PN key: "doe, jo" → "doe^jo*", "m*ller" → "m*ller*" (names match as
+ * prefixes: a key matches a whole name, given names and all). */
 export function patientNameKey(typed: string): string {
   const name = typed.trim().replace(/\s*,\s*/g, "^");
   if (!name) return "";
-  return WILDCARD.test(name) ? name : `${name}*`;
+  return name.endsWith("*") ? name : `${name}*`;
 }
 
 /** A description as typed: words anywhere in it unless wildcards are given. */

@@ -21,7 +21,8 @@ const COLUMNS: Column[] = [
   { label: "Accession", sort: "accession", cell: (s) => s.accession },
   { label: "Description", sort: "description", className: "description", cell: (s) => s.description },
   { label: "Modalities", cell: (s) => s.modalities.join(", ") },
-  { label: "Images", sort: "instances", className: "number", cell: (s) => `${s.instances}` },
+  { label: "Series", className: "number", cell: (s) => `${s.series}` },
+  { label: "Objects", className: "number", cell: (s) => `${s.instances}` },
   { label: "", className: "actions", cell: actions },
 ];
 

@@ -2,7 +2,7 @@
 // the browser by the DICOM image loader's workers and WebAssembly codecs), with scroll (wheel), window (left
 // drag), pan (middle drag) and zoom (right drag). Loaded only by the reading page, on first use.
 
-import { Enums, RenderingEngine, init as initCore, type Types } from "@cornerstonejs/core";
+import { Enums, RenderingEngine, init as initCore, utilities, type Types } from "@cornerstonejs/core";
 import { init as initLoader, wadors } from "@cornerstonejs/dicom-image-loader";
 import {
   Enums as ToolEnums,
@@ -86,8 +86,8 @@ function describe(element: HTMLElement): void {
   element.dataset.imageIndex = String(index);
   const parts = [`Image ${index + 1} / ${total}`];
   if (range) {
-    const width = range.upper - range.lower;
-    parts.push(`W ${Math.round(width)} L ${Math.round(range.lower + width / 2)}`);
+    const { windowWidth, windowCenter } = utilities.windowLevel.toWindowLevel(range.lower, range.upper);
+    parts.push(`W ${Math.round(windowWidth)} L ${Math.round(windowCenter)}`);
   }
   report(parts.join(" · "));
 }
