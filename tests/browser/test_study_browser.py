@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 from pydicom import dcmread
+from pydicom.data import get_testdata_file
 from pydicom.uid import generate_uid
 
 from pypacs.archive.service import Archive
@@ -33,6 +34,9 @@ PAGING_STUDIES = 60
 PIXEL_KEYWORDS = ("Rows", "Columns", "PixelData", "SamplesPerPixel", "BitsAllocated", "BitsStored", "HighBit",
                   "PixelRepresentation", "PhotometricInterpretation")  # fmt: skip
 NO_PIXELS = dict.fromkeys(PIXEL_KEYWORDS)
+# Objects the browser decodes with the image loader's WebAssembly codecs (pydicom's test files, new UIDs).
+CODEC_FILES = {"MR_small_jp2klossless.dcm": "openjpegwasm_decode.wasm", "MR_small_jpeg_ls_lossless.dcm":
+               "charlswasm_decode.wasm"}  # fmt: skip
 NON_IMAGE = [  # SOP class, modality, what the browser calls it
     ("1.2.840.10008.5.1.4.1.1.88.33", "SR", "Comprehensive SR"),
     ("1.2.840.10008.5.1.4.1.1.88.59", "KO", "Key Object Selection"),
@@ -49,6 +53,7 @@ class Served:
     ct_study: str  # the real head CT when present, else a synthetic CT
     ct_patient_id: str
     ct_slices: int
+    codec_studies: dict[str, str]  # file name -> study UID
 
     @property
     def url(self) -> str:
@@ -57,6 +62,19 @@ class Served:
 
 def as_stored(data: bytes) -> bytes:
     return bytes(128) + data[128:]  # ingest keeps what was sent behind a zeroed preamble
+
+
+def codec_objects() -> dict[str, bytes]:
+    objects = {}
+    for name in CODEC_FILES:
+        dataset = dcmread(get_testdata_file(name))
+        dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
+        dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        dataset.PatientID, dataset.PatientName = f"CODEC-{len(objects)}", f"Codec^{name.split('.')[0]}"
+        buffer = io.BytesIO()
+        dataset.save_as(buffer, enforce_file_format=True)
+        objects[name] = buffer.getvalue()
+    return objects
 
 
 def fill_archive(archive: Archive) -> tuple[dict[str, bytes], str, str, str, int]:
@@ -97,11 +115,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     if not (BUILT_VIEWER / "manifest.json").exists():
         pytest.fail("the viewer is not built: `make viewer` builds it (make test does)")
     root = tmp_path_factory.mktemp("study-browser")
+    codecs = codec_objects()
     with Archive.open(Settings(data_dir=root / "data")) as archive:
         stored, reports, ct, ct_patient, slices = fill_archive(archive)
+        for data in codecs.values():
+            archive.store(data)
+    codec_studies = {name: str(dcmread(io.BytesIO(data)).StudyInstanceUID) for name, data in codecs.items()}
     pacs = start_pacs(root / "data", "--dimse-processes", "1")
     try:
-        yield Served(pacs, stored, reports, ct, ct_patient, slices)
+        yield Served(pacs, stored, reports, ct, ct_patient, slices, codec_studies)
     finally:
         stop_pacs(pacs)
 
@@ -157,7 +179,7 @@ def test_searching_by_patient_name_with_a_wildcard_or_a_prefix(page, served: Ser
 
 
 def test_sorting_by_a_column_asks_the_server_and_flips_on_a_second_click(page, served: Served):  # type: ignore[no-untyped-def]
-    search(page, served, description="PAGING 00")
+    search(page, served, description="paging 00")  # DICOM matching is case-sensitive: the browser asks for both
     dates = page.locator("tr.study td:nth-child(4)").all_inner_texts()
     assert dates == sorted(dates, reverse=True) and len(dates) == 10  # newest first by default
     page.click("button[data-sort=name]")
@@ -246,6 +268,21 @@ def test_opening_a_study_shows_its_first_image_and_scrolls(page, served: Served)
     page.mouse.wheel(0, 120)
     page.wait_for_function("() => document.getElementById('viewport').dataset.imageIndex === '1'")
     assert status.inner_text().startswith(f"Image 2 / {served.ct_slices}")
+
+
+@pytest.mark.parametrize("name", sorted(CODEC_FILES))
+def test_compressed_frames_are_decoded_by_webassembly_served_same_origin(page, served: Served, name: str):  # type: ignore[no-untyped-def]
+    codecs: list[tuple[str, int, str]] = []
+    page.on("response", lambda answer: codecs.append((answer.url, answer.status, answer.headers["content-type"]))
+            if answer.url.endswith(".wasm") else None)  # fmt: skip
+    page.goto(f"{served.url}/viewer?study={served.codec_studies[name]}", wait_until="networkidle")
+    page.wait_for_selector("#viewport[data-rendered]", timeout=60000)
+    expect(page.locator("#viewport-status")).to_have_text("Image 1 / 1 · W 1600 L 600")
+    assert [(url.rsplit("/", 1)[1], status, kind) for url, status, kind in codecs] == [
+        (CODEC_FILES[name], 200, "application/wasm")]
+    assert all(url.startswith(f"{served.url}/viewer-assets/codecs-") for url, _, _ in codecs)
+    picture = np.asarray(Image.open(io.BytesIO(page.locator("#viewport canvas").first.screenshot())).convert("L"))
+    assert picture.std() > 20  # the MR slice, not an empty viewport
 
 
 def test_the_viewer_lists_the_series_and_says_what_non_image_ones_hold(page, served: Served):  # type: ignore[no-untyped-def]

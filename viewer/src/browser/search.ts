@@ -91,11 +91,15 @@ export function patientNameKey(typed: string): string {
   return name.endsWith("*") ? name : `${name}*`;
 }
 
-/** A description as typed: words anywhere in it unless wildcards are given. */
-export function descriptionKey(typed: string): string {
+/** A description as typed, as the values of a QIDO key (any may match): words anywhere in it unless wildcards
+ * are given, in the case typed, in capitals, in small letters and capitalised, since DICOM matches text
+ * case-sensitively ("chest" finds "CT CHEST", "brain" finds "Brain"). */
+export function descriptionKeys(typed: string): string[] {
   const words = typed.trim();
-  if (!words) return "";
-  return WILDCARD.test(words) ? words : `*${words}*`;
+  if (!words) return [];
+  const pattern = WILDCARD.test(words) ? words : `*${words}*`;
+  const capitalised = pattern.toLowerCase().replace(/(^|[\s*?])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase());
+  return [...new Set([pattern, pattern.toUpperCase(), pattern.toLowerCase(), capitalised])];
 }
 
 /** A date range key: "20240101-20240131", "20240101-", "-20240131", or one day. */
@@ -115,7 +119,7 @@ export function qidoParameters(state: SearchState): URLSearchParams {
     ["AccessionNumber", criteria.accession.trim()],
     ["StudyDate", dateRangeKey(criteria.from, criteria.to)],
     ["ModalitiesInStudy", criteria.modality.trim()],
-    ["StudyDescription", descriptionKey(criteria.description)],
+    ...descriptionKeys(criteria.description).map((value): [string, string] => ["StudyDescription", value]),
   ];
   const parameters = new URLSearchParams(keys.filter(([, value]) => value !== ""));
   parameters.set("orderby", orderby(state.sort));
