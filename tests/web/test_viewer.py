@@ -105,3 +105,16 @@ def test_without_a_build_the_pages_say_how_to_build_the_viewer(tmp_path: Path):
             assert response.status_code == 503
             assert "make viewer" in response.text and 'href="/dicom-web/studies"' in response.text
         assert test_client.get("/viewer-assets/browser.js").status_code == 404
+
+
+def test_a_bundle_reached_through_a_symbolic_link_is_served_the_same(tmp_path: Path, manifest: dict):
+    linked = tmp_path / "linked-viewer"
+    linked.symlink_to(BUILT_VIEWER, target_is_directory=True)
+    app = FastAPI()
+    mount_viewer(app, "/dicom-web", directory=linked)
+    with TestClient(app) as test_client:
+        script = test_client.get(f"/viewer-assets/{manifest['entries']['browser.js']}")
+        assert script.status_code == 200 and script.headers["cache-control"] == "public, max-age=31536000, immutable"
+        wasm = test_client.get(f"/viewer-assets/{manifest['codecs']}/openjpegwasm_decode.wasm")
+        assert wasm.status_code == 200 and wasm.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert test_client.get("/").status_code == 200

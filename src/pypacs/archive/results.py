@@ -78,10 +78,7 @@ def result_statement(plan: QueryPlan, *, texts: bool = False, paged: bool = True
         # A page: its pks first (page_select), then only its rows are fetched and joined.
         statement = base_select(plan, columns, filtered=False).where(base.c.pk.in_(page_select(plan)))
         return statement.order_by(*order_clauses(plan))
-    statement = base_select(plan, columns).order_by(*order_clauses(plan))
-    if paged and plan.request.limit is not None:
-        statement = statement.limit(plan.request.limit)
-    return statement
+    return base_select(plan, columns).order_by(*order_clauses(plan))
 
 
 def sop_classes_of(connection: Any, plan: QueryPlan, rows: Sequence[Any]) -> dict[int, list[str]]:

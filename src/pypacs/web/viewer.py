@@ -23,9 +23,10 @@ BUILT_VIEWER = Path(__file__).parent / "static" / "viewer"
 ASSETS_PATH = "/viewer-assets"
 API_ROOT = "/api"
 
-# esbuild names hashed outputs NAME-XXXXXXXX.ext (and the codec folder codecs-XXXXXXXX/): their content never
-# changes under that name, so browsers may keep them for a year. Everything else must be revalidated.
-_HASHED = re.compile(r"(^|/)[\w.]+-[A-Z0-9]{8}(\.[\w.]+$|/)")
+# esbuild names hashed outputs NAME-XXXXXXXX.ext (and the codec folder, codecs-XXXXXXXX/): their content
+# never changes under that name, so browsers may keep them for a year. Everything else must be revalidated.
+_HASHED_FILE = re.compile(r"\w+-[A-Z0-9]{8}\.[\w.]+")
+_HASHED_FOLDER = re.compile(r"\w+-[A-Z0-9]{8}")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Set here rather than guessed from the system's MIME table (which may call JavaScript text/plain): module
@@ -64,8 +65,9 @@ class ViewerAssets(StaticFiles):
         self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope, status_code: int = 200
     ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        relative = Path(full_path).relative_to(self.directory or "").as_posix()
-        response.headers["Cache-Control"] = IMMUTABLE if _HASHED.search(relative) else REVALIDATE
+        path = Path(full_path)
+        hashed = _HASHED_FILE.fullmatch(path.name) or _HASHED_FOLDER.fullmatch(path.parent.name)
+        response.headers["Cache-Control"] = IMMUTABLE if hashed else REVALIDATE
         media_type = MEDIA_TYPES.get(Path(full_path).suffix)
         if media_type and response.status_code == 200:
             response.headers["Content-Type"] = media_type
