@@ -1,4 +1,4 @@
-"""Odd numbers in query parameters (issue 9, point 7): every one is a 400 problem naming the parameter, never a
+"""Odd numbers (and NUL characters) in query parameters (issue 9, point 7): a 400 problem naming the parameter, never a
 500, and the sensible values next to them still work."""
 
 from __future__ import annotations
@@ -87,9 +87,12 @@ def test_wado_uri_sensible_numbers_still_render(client: TestClient):
         (f"{INSTANCE}/rendered?window=inf,inf", ("window",)),
         (f"{INSTANCE}/rendered?window=nan,400", ("window",)),
         (f"{INSTANCE}/rendered?quality=1e400", ("quality",)),
+        ("/dicom-web/studies?PatientName=Doe%00*", ("PatientName", "NUL")),
+        (f"/dicom-web/studies/{STUDY}/series/%00/instances", ("SeriesInstanceUID", "NUL")),
+        (f"/dicom-web/studies/{STUDY}/series/{SERIES}/instances/{SOP}%00/frames/1", ("NUL",)),
     ],
 )
-def test_query_numbers_out_of_range_are_400_problems(client: TestClient, path: str, words: tuple[str, ...]):
+def test_odd_query_values_are_400_problems_naming_the_parameter(client: TestClient, path: str, words: tuple[str, ...]):
     assert_problem(client.get(path), 400, *words)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.encoded_results import find_encoded
-from pypacs.archive.errors import NotFound
+from pypacs.archive.errors import InvalidQuery, NotFound
 from pypacs.archive.frames import FrameReader
 from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
@@ -159,6 +159,8 @@ class Archive:
 
     def instance(self, study: str, series: str, sop_instance: str) -> RetrieveTarget:
         """One stored instance by its UIDs (NotFound when the three do not name one)."""
+        if "\x00" in study + series + sop_instance:  # as in a query key (dicom.matching): no UID holds one
+            raise InvalidQuery("NUL characters are not allowed in UIDs")
         target = instance_target(self.engines.reader, study, series, sop_instance)
         if target is None:
             raise NotFound(_not_found_text(study, series, sop_instance))

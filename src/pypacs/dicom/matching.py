@@ -118,6 +118,8 @@ def parse_element(element: DataElement, keyword: str | None = None) -> Match:
 
 def parse_values(values: list[str], kind: ValueKind, vr: str = "") -> Match:
     values = [value.strip(" ") if kind is not ValueKind.TEXT else value.rstrip(" ") for value in values]
+    if any("\x00" in value for value in values):  # in no character repertoire; PostgreSQL text cannot hold one
+        raise InvalidKey("NUL characters are not allowed in values")
     values = [value for value in values if value != ""] if len(values) > 1 else values
     if not values or values == [""]:
         return Universal()
