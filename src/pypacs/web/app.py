@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
@@ -35,6 +36,8 @@ _HTTP_STATUS: list[tuple[type[ArchiveError], int, str]] = [
 ]
 
 
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's script, stylesheet and icon
+
 # Pictures and DICOM gain nothing from gzip; JSON (QIDO, metadata) gains a lot.
 NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/*", "application/dicom", "application/octet-stream")
 _OTHER_ERRORS: list[tuple[type[Exception], int, str]] = [
@@ -54,10 +57,15 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 
 def create_app(archive: Archive) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs (Swagger UI) loads its script, stylesheet and icon from DOCS_ASSETS in this
+    # app instead of a CDN, so it works on a network without internet. No /redoc: ReDoc fetches its logo from the
+    # internet whatever the page says.
+    app = FastAPIOffline(
         title="pypacs",
         version=__version__,
         description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI) and a REST API",
+        static_url=DOCS_ASSETS,
+        redoc_url=None,
     )
     app.state.archive = archive
     app.state.dicomweb_root = archive.settings.dicomweb_root
