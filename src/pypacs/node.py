@@ -18,6 +18,7 @@ from pypacs.dimse.policy import AssociationSlots
 from pypacs.dimse.server import DimseServer, start_dimse
 from pypacs.dimse.workers import association_counts, start_workers, stop_workers
 from pypacs.web.app import create_app
+from pypacs.web.connections import HttpLimits, watched_protocol
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(settings.http_header_timeout, settings.http_body_timeout, settings.max_http_connections)
+
+
 def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresses], None] | None = None) -> None:
     """Serve DIMSE and HTTP until interrupted; the archive is closed by the caller."""
     processes = settings.dimse_process_count
@@ -50,6 +55,9 @@ def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresse
             create_app(archive),
             host=settings.http_host,
             port=settings.http_port,
+            http=watched_protocol(http_limits(settings)),
+            ws="none",  # no websocket routes: an upgrade request is answered as plain HTTP
+            timeout_keep_alive=settings.http_keep_alive_timeout,
             log_level=settings.log_level.lower(),
             access_log=settings.log_level == "DEBUG",
         )
