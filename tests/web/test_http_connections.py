@@ -63,6 +63,10 @@ def read_until_closed(sock: socket.socket, timeout: float) -> tuple[bytes, float
     return received, time.monotonic()
 
 
+def server_log(pacs: PacsProcess) -> str:
+    return " ".join(pacs.log().split())  # the console log wraps long lines
+
+
 def one_response(sock: socket.socket) -> bytes:
     """One whole response with a Content-Length body."""
     sock.settimeout(10)
@@ -125,6 +129,11 @@ def test_a_trickled_body_lives_and_a_stalled_one_is_closed_after_the_body_timeou
         received, closed = read_until_closed(sock, BODY_TIMEOUT + SLACK + 5)  # then nothing more
     assert BODY_TIMEOUT - 0.1 <= closed - last_sent <= BODY_TIMEOUT + SLACK
     assert received == b""
+    deadline = time.monotonic() + 5
+    while "connection closed before the request was complete" not in server_log(pacs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "no complete request body within 1 s" in server_log(pacs)
+    assert "Traceback" not in server_log(pacs)  # the interrupted STOW-RS is no server error
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout(pacs: PacsProcess):

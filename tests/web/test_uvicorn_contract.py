@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import httptools
 import uvicorn
@@ -58,7 +59,8 @@ def test_a_server_with_the_watched_protocol_answers_and_shuts_down_its_idle_conn
         writer.close()
         return answer, closed
 
-    answer, closed = asyncio.run(scenario())
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: another test's (Playwright's) may run in this thread
+        answer, closed = thread.submit(asyncio.run, scenario()).result(timeout=30)
     assert answer.startswith(b"HTTP/1.1 200") and closed
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
+from starlette.requests import ClientDisconnect
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotFound, Refused, StorageFull
@@ -92,6 +93,13 @@ def create_app(archive: Archive) -> FastAPI:
     async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
         return problem(error.status_code, str(error.detail) if error.status_code != 404 else "Not Found",
                        "no such resource" if error.status_code == 404 else str(error.detail))  # fmt: skip
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _error: ClientDisconnect) -> JSONResponse:
+        # The connection closed (by the client, or by web/connections.py at a deadline) before the request's body
+        # was complete: nobody is left to answer, and it is no server error.
+        log.info("%s %s: the connection closed before the request was complete", request.method, request.url.path)
+        return problem(400, "Incomplete request", "the connection closed before the request body was complete")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
