@@ -8,10 +8,10 @@ is being answered. One timer per server (ConnectionWatch) looks at every connect
 timeout and closes those past their deadline:
 
 - headers: the request line and headers must arrive within `header_timeout` of the connection being opened (first
-  request) or of the request's first byte (later requests; the idle time before them is uvicorn's keep-alive).
-  Bytes that begin no request (blank lines) count as a request's first byte. When the first request of a connection
-  had begun, a 408 Request Timeout goes out before the close; a connection that sent nothing is closed silently
-  (browsers open spare connections they may never use).
+  request) or of the first bytes after the previous request (later requests, blank lines too; the idle time before
+  them is uvicorn's keep-alive). When the first request of a connection had begun, a 408 Request Timeout goes out
+  before the close; a connection that sent nothing is closed silently (browsers open spare connections they may
+  never use).
 - body: no body bytes for `body_timeout` while a body is expected: closed (the application may have begun a
   response, so no 408).
 - no deadline runs while the server holds reading back (flow control, a pipelined request: the server is the one
@@ -121,8 +121,6 @@ class WatchedHttpProtocol(asyncio.Protocol):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.phase = Phase.HEADERS
         self.since = 0.0  # HEADERS: when the request's clock started; BODY: when body bytes last came
-        self.now = 0.0  # the time of the bytes being parsed (for the parser's callbacks)
-        self.began = False  # a request began in the bytes being parsed
         self.received = False  # bytes have come on this connection
         self.requests = 0  # requests received whole
 
@@ -140,8 +138,10 @@ class WatchedHttpProtocol(asyncio.Protocol):
         if self.phase is Phase.REFUSED:
             return
         assert self.loop is not None
-        self.now = now = self.loop.time()
-        before, self.began, self.received = self.phase, False, True
+        now = self.loop.time()
+        self.received = True
+        if self.phase is Phase.ANSWERING:  # bytes after a request (blank lines too): the next request's clock starts
+            self.phase, self.since = Phase.HEADERS, now
         if self.parser is not None:
             try:
                 self.parser.feed_data(data)
@@ -150,8 +150,6 @@ class WatchedHttpProtocol(asyncio.Protocol):
                 self.parser = None
         if self.phase is Phase.BODY:
             self.since = now
-        elif before is Phase.ANSWERING and self.phase is Phase.ANSWERING and not self.began:
-            self.phase, self.since = Phase.HEADERS, now  # bytes that begin no request: a request's clock starts
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -171,15 +169,10 @@ class WatchedHttpProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.inner.resume_writing()
 
-    # -- httptools parser callbacks: where requests begin and end -----------------------------------------------
-
-    def on_message_begin(self) -> None:
-        self.began = True
-        if self.phase is Phase.ANSWERING:
-            self.phase, self.since = Phase.HEADERS, self.now
+    # -- httptools parser callbacks: where a request's headers end, and where the request ends ------------------
 
     def on_headers_complete(self) -> None:
-        self.phase, self.since = Phase.BODY, self.now
+        self.phase = Phase.BODY
 
     def on_message_complete(self) -> None:
         self.phase = Phase.ANSWERING
