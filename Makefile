@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	  $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'
+	@# pylibjpeg-libjpeg (GPL-3.0) was once a dependency: a .venv made then still holds it
+	@$(VENV)/bin/pip uninstall -y -q pylibjpeg-libjpeg 2>/dev/null || true
 	@touch $@
 
 run: $(STAMP)
@@ -32,6 +34,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
+	$(VENV)/bin/python scripts/check-licences.py
 
 bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/ingest.py

@@ -134,3 +134,21 @@ def make_object(**attributes: Any) -> bytes:
 @pytest.fixture
 def dicom_object() -> Callable[..., bytes]:
     return make_object
+
+
+def cap_index_growth(archive: Archive) -> None:
+    """Let the archive's SQLite index grow by no page from now on: what a full disk does to it."""
+    from sqlalchemy import Connection, event
+
+    with archive.engines.reader.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+    @event.listens_for(archive.engines.writer, "begin")
+    def _cap(connection: Connection) -> None:
+        connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+
+
+def object_too_big_for_a_full_index() -> Dataset:
+    """An object whose index rows need more room than the pages of a small index have free."""
+    text = "x" * 10_000
+    return make_dataset(ImageComments=text, PatientComments=text, AdditionalPatientHistory=text)

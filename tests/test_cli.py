@@ -124,8 +124,18 @@ def test_every_command_has_help():
         assert "Usage" in result.output
 
 
-def test_ae_add_list_and_remove_manage_the_registry(tmp_path: Path):
-    data = ["--data-dir", str(tmp_path / "data")]
+@pytest.fixture
+def existing_archive(tmp_path: Path) -> Path:
+    """A data folder holding an archive, made the way an operator makes one: by importing a file."""
+    image = tmp_path / "first.dcm"
+    image.write_bytes(make_object())
+    data_dir = tmp_path / "data"
+    assert runner.invoke(app, ["import", str(image), "--data-dir", str(data_dir)]).exit_code == 0
+    return data_dir
+
+
+def test_ae_add_list_and_remove_manage_the_registry(existing_archive: Path):
+    data = ["--data-dir", str(existing_archive)]
     added = runner.invoke(app, ["ae", "add", "CT_ROOM2", "10.1.2.3", "104", "--no-retrieve",
                                 "--description", "CT room 2", *data])  # fmt: skip
     assert added.exit_code == 0, added.output
@@ -142,10 +152,10 @@ def test_ae_add_list_and_remove_manage_the_registry(tmp_path: Path):
     assert gone.exit_code == 1 and "AE CT_ROOM2 is not registered" in gone.output
 
 
-def test_ae_commands_refuse_bad_entries_and_leave_config_peers_to_the_file(tmp_path: Path):
+def test_ae_commands_refuse_bad_entries_and_leave_config_peers_to_the_file(tmp_path: Path, existing_archive: Path):
     config = tmp_path / "pypacs.toml"
     config.write_text('[[remote_aes]]\ntitle = "FROMFILE"\nhost = "h"\nport = 104\n')
-    data = ["--data-dir", str(tmp_path / "data"), "--config", str(config)]
+    data = ["--data-dir", str(existing_archive), "--config", str(config)]
     bad = runner.invoke(app, ["ae", "add", "WAY_TOO_LONG_AE_TITLE", "h", "70000", *data])
     assert bad.exit_code == 2
     assert "longer than 16 characters" in bad.output and "port" in bad.output

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     network_timeout: float = Field(default=60.0, gt=0)
     pending_interval: float = Field(default=0.1, ge=0, le=60)  # seconds between C-MOVE/C-GET pending responses
     duplicate_policy: DuplicatePolicy = "keep"
+    accept_nonconformant_uids: bool = False  # accept UIDs with letters, '-' or '_' (legacy archives); never '/'
     fsync: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     config_file: Path | None = None  # set by load_settings: the TOML file, re-read when its peers change

@@ -15,7 +15,8 @@ from tests.conftest import make_dataset, make_object
 
 
 def all_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    """Files of blobs and of the journal (the lock file aside)."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "archive.lock")
 
 
 def test_staged_blob_is_readable_under_its_final_key_and_confirm_clears_the_journal(tmp_path: Path):
@@ -114,3 +115,18 @@ def test_archive_start_up_removes_an_instance_committed_before_its_blob_was_dura
         assert (counts.patients, counts.studies, counts.series, counts.instances) == (1, 1, 1, 1)
         assert archive.blobs.count() == 1 and list(archive.blobs.staging.iterdir()) == []
         assert archive.read_instance(kept.SOPInstanceUID)
+
+
+def test_recovery_never_undoes_the_writes_of_another_process_using_the_store(tmp_path: Path):
+    server = FileBlobStore(tmp_path)
+    in_progress = server.write_visible(blob_key_for("1.2.3"), b"being written")  # not yet in the index
+    receiving = server.spool_file()
+    reader = FileBlobStore(tmp_path)  # e.g. `pypacs ls` while the server runs
+    assert reader.recover(lambda key: None, never_unindex) == 0
+    assert server.read(in_progress.key) == b"being written" and receiving.exists()
+    reader.close()
+    server.close()
+    alone = FileBlobStore(tmp_path)  # the next start, with nobody else: the crash journal is replayed
+    assert alone.recover(lambda key: None, never_unindex) == 1
+    assert all_files(tmp_path) == []
+    alone.close()

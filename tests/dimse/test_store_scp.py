@@ -13,7 +13,7 @@ from pynetdicom.sop_class import CTImageStorage, Verification
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.dimse.server import DimseServer, start_dimse
-from tests.conftest import make_dataset
+from tests.conftest import cap_index_growth, encode, make_dataset, object_too_big_for_a_full_index
 
 
 @pytest.fixture
@@ -104,3 +104,38 @@ def test_known_callers_only_refuses_unknown_calling_ae_titles(sqlite_settings: S
             assert wrong_case.is_rejected
         finally:
             server.stop()
+
+
+def test_an_element_of_impossible_length_is_refused_with_its_reason(node):
+    archive, server = node
+    data = encode(make_dataset())
+    index = data.index(b"\x28\x00\x10\x00US\x02\x00")  # Rows
+    bad = dcmread(BytesIO(data[:index] + b"\x28\x00\x10\x00US\x03\x00\x04\x00\x00" + data[index + 10 :]))
+    assoc = associate(server.port)
+    response = assoc.send_c_store(bad)  # pynetdicom sends the raw element as read: 3 bytes
+    assoc.release()
+    assert response.Status == 0xC000
+    assert "(0028,0010) US has 3 bytes" in response.ErrorComment
+    assert archive.counts().instances == 0
+
+
+def test_a_multi_valued_study_uid_is_refused(node):
+    archive, server = node
+    assoc = associate(server.port)
+    response = assoc.send_c_store(make_dataset(StudyInstanceUID=["1.2.3", "4.5"]))
+    assoc.release()
+    assert response.Status == 0xC000 and "StudyInstanceUID has 2 values" in response.ErrorComment
+    assert archive.counts().instances == 0
+
+
+def test_a_full_index_answers_out_of_resources_with_a_comment(node, caplog: pytest.LogCaptureFixture):
+    archive, server = node
+    archive.store(encode(make_dataset()))
+    cap_index_growth(archive)
+    assoc = associate(server.port)
+    response = assoc.send_c_store(object_too_big_for_a_full_index())
+    assoc.release()
+    assert response.Status == 0xA700
+    assert response.ErrorComment.startswith("the index has no room left")
+    assert archive.counts().instances == 1
+    assert "Traceback" not in caplog.text

@@ -1,5 +1,5 @@
-"""C-MOVE and C-GET of compressed objects to peers that accept only uncompressed syntaxes, and the pacing of
-pending responses: a real `pypacs serve` and pynetdicom peers."""
+"""C-MOVE and C-GET of compressed and big endian objects to peers that accept only little endian uncompressed
+syntaxes, and the pacing of pending responses: a real `pypacs serve` and pynetdicom peers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, build_role, evt
 from pynetdicom.events import Event
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -27,7 +27,8 @@ from tests.interop.conftest import PacsProcess, free_port, pypacs_cli, start_pac
 
 pytestmark = pytest.mark.interop
 
-COMPRESSED = {"JPEG2000.dcm": None, "MR_small_RLE.dcm": "MR_small.dcm"}  # file -> file with the same pixels
+# file -> file with the same pixels
+COMPRESSED = {"JPEG2000.dcm": None, "MR_small_RLE.dcm": "MR_small.dcm", "MR_small_bigendian.dcm": "MR_small.dcm"}
 SOP_CLASSES = (SecondaryCaptureImageStorage, MRImageStorage)  # theirs
 
 
@@ -43,6 +44,7 @@ class Node:
     pacs: PacsProcess
     destination: Peer
     studies: dict[str, str]  # study UID -> file name
+    files: dict[str, Path]  # file name -> the file imported
 
 
 def keep(peer: Peer):  # type: ignore[no-untyped-def]
@@ -57,9 +59,15 @@ def keep(peer: Peer):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     root = tmp_path_factory.mktemp("encodings")
-    files = [get_testdata_file(name) for name in COMPRESSED]
-    assert pypacs_cli("import", *files, "--data-dir", str(root / "data")).returncode == 0
-    studies = {str(dcmread(path).StudyInstanceUID): Path(path).name for path in files}
+    files = {name: Path(get_testdata_file(name)) for name in COMPRESSED}
+    big_endian = dcmread(files["MR_small_bigendian.dcm"])  # the same object as MR_small_RLE: new UIDs
+    big_endian.StudyInstanceUID, big_endian.SeriesInstanceUID = generate_uid(), generate_uid()
+    big_endian.SOPInstanceUID = big_endian.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    files["MR_small_bigendian.dcm"] = root / "MR_small_bigendian.dcm"
+    big_endian.save_as(files["MR_small_bigendian.dcm"])
+    assert dcmread(files["MR_small_bigendian.dcm"]).file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.2"
+    assert pypacs_cli("import", *map(str, files.values()), "--data-dir", str(root / "data")).returncode == 0
+    studies = {str(dcmread(path).StudyInstanceUID): name for name, path in files.items()}
     destination = Peer(free_port())
     ae = AE(ae_title="PLAINDEST")
     for sop_class in SOP_CLASSES:
@@ -70,7 +78,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     config.write_text(f'[[remote_aes]]\ntitle = "PLAINDEST"\nhost = "127.0.0.1"\nport = {destination.port}\n')
     pacs = start_pacs(root / "data", "--config", str(config))
     try:
-        yield Node(pacs, destination, studies)
+        yield Node(pacs, destination, studies, files)
     finally:
         stop_pacs(pacs)
         server.shutdown()
@@ -83,8 +91,8 @@ def study_identifier(study: str) -> Dataset:
     return identifier
 
 
-def assert_same_pixels_decompressed(received: Dataset, name: str) -> None:
-    original = dcmread(get_testdata_file(name))
+def assert_same_pixels_decompressed(received: Dataset, name: str, node: Node) -> None:
+    original = dcmread(node.files[name])
     assert received.SOPInstanceUID == original.SOPInstanceUID  # the same object, only encoded otherwise
     reference = COMPRESSED[name]
     expected = original.pixel_array if reference is None else dcmread(get_testdata_file(reference)).pixel_array
@@ -109,7 +117,7 @@ def test_c_move_decompresses_for_a_destination_that_accepts_no_compressed_syntax
     ] * len(node.studies)
     assert node.destination.syntaxes == [ExplicitVRLittleEndian] * len(node.studies)
     for received, name in zip(node.destination.received, node.studies.values(), strict=True):
-        assert_same_pixels_decompressed(received, name)
+        assert_same_pixels_decompressed(received, name, node)
 
 
 def test_c_get_decompresses_for_a_requestor_that_takes_only_implicit_vr(node: Node):
@@ -128,7 +136,7 @@ def test_c_get_decompresses_for_a_requestor_that_takes_only_implicit_vr(node: No
     assert [(f.Status, f.NumberOfCompletedSuboperations) for f in finals] == [(0x0000, 1)] * len(node.studies)
     assert got.syntaxes == [ImplicitVRLittleEndian] * len(node.studies)
     for received, name in zip(got.received, node.studies.values(), strict=True):
-        assert_same_pixels_decompressed(received, name)
+        assert_same_pixels_decompressed(received, name, node)
 
 
 def test_a_move_destination_that_does_not_answer_is_refused_with_a_comment(node: Node, tmp_path: Path):
@@ -150,3 +158,20 @@ def test_a_move_destination_that_does_not_answer_is_refused_with_a_comment(node:
     assert final.Status == 0xA801
     assert "cannot associate with GONE" in final.ErrorComment
     assert "Traceback" not in node.pacs.log()
+
+
+def test_pypacs_store_converts_for_a_peer_that_accepts_no_compressed_or_big_endian_syntax(node: Node):
+    peer = Peer(free_port())
+    ae = AE(ae_title="PLAINPEER")
+    for sop_class in SOP_CLASSES:
+        ae.add_supported_context(sop_class, [ExplicitVRLittleEndian])
+    server = ae.start_server(("127.0.0.1", peer.port), block=False, evt_handlers=[(evt.EVT_C_STORE, keep(peer))])
+    try:
+        result = pypacs_cli("store", f"PLAINPEER@127.0.0.1:{peer.port}", *map(str, node.files.values()))
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert f"sent {len(node.files)} of {len(node.files)} file(s)" in result.stdout
+    assert peer.syntaxes == [ExplicitVRLittleEndian] * len(node.files)
+    for received, name in zip(peer.received, node.files, strict=True):
+        assert_same_pixels_decompressed(received, name, node)

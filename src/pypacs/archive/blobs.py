@@ -6,10 +6,13 @@ Writes are staged so a crash at any moment can be rolled forward or back at star
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BufferedReader
@@ -38,6 +41,8 @@ class StagedBlob:
 
 class BlobStore(Protocol):
     def write_visible(self, key: str, data: bytes) -> StagedBlob: ...
+    def write_visible_file(self, key: str, source: Path) -> StagedBlob: ...
+    def spool_file(self) -> Path: ...
     def make_durable(self, staged: StagedBlob) -> None: ...
     def stage(self, key: str, data: bytes) -> StagedBlob: ...
     def confirm(self, staged: StagedBlob, *, replaced: str | None = None) -> None: ...
@@ -48,6 +53,7 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
     def recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int: ...
     def count(self) -> int: ...
+    def close(self) -> None: ...
 
 
 class FileBlobStore:
@@ -67,9 +73,19 @@ class FileBlobStore:
         self.fsync = fsync
         self.blob_root = root / "blobs"
         self.staging = root / "staging"
-        self.blob_root.mkdir(parents=True, exist_ok=True)
-        self.staging.mkdir(parents=True, exist_ok=True)
+        self.incoming = root / "incoming"  # spool files of objects being received (STOW-RS parts)
+        for folder in (self.blob_root, self.staging, self.incoming):
+            folder.mkdir(parents=True, exist_ok=True)
         self._known_folders: set[Path] = set()
+        # Every process with the store open holds a shared lock on this file: recovery runs only when it can
+        # have it alone, so a `pypacs ls` or an import never undoes a running server's writes in progress.
+        self._lock = os.open(root / "archive.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._lock, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)  # releases the lock
+            self._lock = -1
 
     def path(self, key: str) -> Path:
         if "/" in key or "\\" in key or key.startswith("."):
@@ -77,17 +93,45 @@ class FileBlobStore:
         return self.blob_root / key[0:2] / key[2:4] / f"{key}.dcm"
 
     def write_visible(self, key: str, data: bytes) -> StagedBlob:
+        return self._write_visible(key, lambda staged_path: self._write(staged_path, data))
+
+    def write_visible_file(self, key: str, source: Path) -> StagedBlob:
+        """write_visible for bytes already in a file: hard-linked when on this file system (a spool file from
+        spool_file: no copy, whatever its size), else copied in pieces. The source must not change afterwards."""
+        return self._write_visible(key, lambda staged_path: self._link_or_copy(source, staged_path))
+
+    def _write_visible(self, key: str, fill: Callable[[Path], None]) -> StagedBlob:
+        """Fill staging/<key>, then link it to its final path; neither remains when a step fails."""
         staged_path = self.staging / key
         final = self.path(key)
         try:
-            self._write(staged_path, data)
+            fill(staged_path)
             self._ensure_folder(final.parent)
             os.link(staged_path, final)
+            size = os.stat(staged_path).st_size
         except OSError as exc:
             self._remove(final)
             self._remove(staged_path)
             raise self._storage_error(exc) from exc
-        return StagedBlob(key, len(data))
+        return StagedBlob(key, size)
+
+    @staticmethod
+    def _link_or_copy(source: Path, target: Path) -> None:
+        try:
+            os.link(source, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with source.open("rb") as reader, target.open("wb") as writer:
+                shutil.copyfileobj(reader, writer, 1 << 20)
+
+    def spool_file(self) -> Path:
+        """A new empty file, on the blob store's file system, for an object being received; the caller removes
+        it when done (stored objects keep their bytes through write_visible_file's link). Left-overs of a crash
+        are removed by recover()."""
+        fd, name = tempfile.mkstemp(dir=self.incoming, suffix=".part")
+        os.close(fd)
+        return Path(name)
 
     def make_durable(self, staged: StagedBlob) -> None:
         if not self.fsync:
@@ -140,8 +184,22 @@ class FileBlobStore:
         """Finish or undo the writes a crash interrupted; returns how many were found.
 
         `expected(key)` gives the (size, sha256) the index holds for a key, or None; `unindex(key)` removes
-        an indexed instance whose bytes did not survive (it was never acknowledged).
+        an indexed instance whose bytes did not survive (it was never acknowledged). Nothing is done while another
+        process has the store open: what it has in staging may be a write in progress.
         """
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another pypacs process uses %s: recovery is left to a start without it", self.root)
+            return 0
+        try:
+            return self._recover(expected, unindex)
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_SH)
+
+    def _recover(self, expected: Callable[[str], tuple[int, str] | None], unindex: Callable[[str], None]) -> int:
+        for spooled in self.incoming.iterdir():  # objects being received when the process stopped: never stored
+            self._remove(spooled)
         found = 0
         for staged_path in self.staging.iterdir():
             found += 1

@@ -24,6 +24,10 @@ class NotFound(ArchiveError):
     """No stored entity has the requested UID."""
 
 
+class NoArchive(ArchiveError):
+    """There is no archive where the settings point (no index, or no data folder) and none was to be created."""
+
+
 class InvalidQuery(ArchiveError):
     """A query identifier cannot be understood: bad level, bad value for a key's VR, bad sequence item."""
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +33,12 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     true,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
+from pypacs.archive.errors import NoArchive
 from pypacs.dicom.levels import Level
 
 log = logging.getLogger(__name__)
@@ -304,6 +307,75 @@ def _sqlite_engine(url: str, begin: str, fsync: bool) -> Engine:
         connection.exec_driver_sql(begin)
 
     return engine
+
+
+def open_index(url: str, *, fsync: bool = True, create: bool = True, upgrade: bool = True) -> Engines:
+    """The index's engines, its schema created or upgraded to the newest revision when `upgrade`.
+
+    With create=False the index must exist already and nothing is created (no folder, no SQLite file, no
+    tables): NoArchive when a SQLite index has no file, or the database has no pypacs schema.
+    """
+    if not create:
+        _require_sqlite_index(url)  # before an engine would create the file (and its folder)
+    engines = create_engines(url, fsync=fsync)
+    try:
+        if not create and not engines.is_sqlite and not has_schema(engines):
+            raise NoArchive(f"no archive in {displayed_url(url)}")
+        if upgrade:
+            migrate(engines)
+    except BaseException:
+        engines.dispose()
+        raise
+    return engines
+
+
+def has_schema(engines: Engines) -> bool:
+    """Whether the database holds a pypacs index (Alembic's version table is there); changes nothing."""
+    return inspect(engines.reader).has_table(_VERSION_TABLE)
+
+
+def displayed_url(url: str) -> str:
+    """The index URL as it may be shown to a user: without its password."""
+    parsed = make_url(url)
+    without = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                         parsed.query)  # fmt: skip
+    return without.render_as_string(hide_password=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite index (None for another database or an in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+_VERSION_TABLE = "alembic_version"
+
+
+def _require_sqlite_index(url: str) -> None:
+    if make_url(url).get_backend_name() != "sqlite":
+        return
+    path = sqlite_file(url)
+    if path is None:
+        raise NoArchive("no archive in an in-memory SQLite index")
+    folder = path.parent.absolute()
+    if not path.is_file():
+        raise NoArchive(f"no archive at {folder}")
+    if not _sqlite_has_schema(path):
+        raise NoArchive(f"no archive at {folder}: {path.name} is not a pypacs index")
+
+
+def _sqlite_has_schema(path: Path) -> bool:
+    """Asked through the sqlite3 module: an engine's set-up (WAL mode) would change a file that is no index."""
+    try:
+        with closing(sqlite3.connect(path)) as connection:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_VERSION_TABLE,)
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return found is not None
 
 
 def migrate(engines: Engines, revision: str = "head") -> None:

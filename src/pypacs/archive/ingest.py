@@ -10,13 +10,14 @@ import logging
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pypacs.archive.blobs import BlobStore, StagedBlob, blob_key_for
-from pypacs.archive.errors import Conflict, InvalidObject, NotOfDeclaredClass
+from pypacs.archive.errors import Conflict, InvalidObject, NotOfDeclaredClass, StorageFull
 from pypacs.archive.index import (
     Engines,
     instance,
@@ -29,9 +30,11 @@ from pypacs.archive.index import (
 from pypacs.archive.records import InstanceRecord, build_record
 from pypacs.config import DuplicatePolicy
 from pypacs.dicom.levels import Level
-from pypacs.dicom.part10 import InvalidPart10, read_object
+from pypacs.dicom.part10 import InvalidPart10, read_object, read_object_file
 
 log = logging.getLogger(__name__)
+
+SQLITE_FULL = 13  # "database or disk is full"
 
 
 class StoreStatus(StrEnum):
@@ -71,23 +74,31 @@ class _Existing:
 def store_instance(
     engines: Engines,
     blobs: BlobStore,
-    data: bytes,
+    source: bytes | Path,
     *,
     policy: DuplicatePolicy = "keep",
     source_ae: str = "",
     writer: Executor | None = None,
     declared: tuple[str, str] | None = None,
+    lenient_uids: bool = False,
 ) -> StoreOutcome:
-    """Store one object given as Part 10 bytes. Raises InvalidObject or Conflict; leaves nothing behind then.
+    """Store one object given as Part 10 bytes, or as a file of any size that becomes the stored blob (a spool
+    file the caller owns: linked into the blob store, never changed after). Raises InvalidObject, Conflict or
+    StorageFull; leaves nothing behind then.
 
     `declared` is the (SOP Class UID, SOP Instance UID) a request announced the object as (a C-STORE's Affected
     ones): an object that is something else is refused (NotOfDeclaredClass, or InvalidObject for the instance).
+    `lenient_uids` accepts harmless non-conformant UIDs (settings.accept_nonconformant_uids).
 
     The blob write starts as soon as the object is parsed (on the `writer` pool when given) and runs while
     the index record is built and its statements executed; the transaction commits once the blob is durable.
     """
     try:
-        ds, data = read_object(data)
+        if isinstance(source, Path):
+            ds, payload = read_object_file(source, lenient_uids=lenient_uids), Payload(source)
+        else:
+            ds, data = read_object(source, lenient_uids=lenient_uids)
+            payload = Payload(data)
     except InvalidPart10 as exc:
         raise InvalidObject(str(exc)) from exc
     sop_instance_uid = str(ds.SOPInstanceUID).strip()
@@ -95,19 +106,23 @@ def store_instance(
         _check_declared(str(ds.SOPClassUID).strip(), sop_instance_uid, declared)
     with engines.reader.connect() as connection:
         existing = _find_existing(connection, sop_instance_uid)
-    job = None if existing else _BlobWrite(blobs, blob_key_for(sop_instance_uid), data, writer)
+    job = None if existing else _BlobWrite(blobs, blob_key_for(sop_instance_uid), payload, writer)
     try:
-        record = _index_record(ds, data, source_ae)
+        record = _index_record(ds, payload, source_ae)
         if existing is not None:
             decided = _decide_for_existing(existing, record, record.levels[Level.IMAGE].columns["digest"], policy)
             if decided is not None:
-                return _outcome(decided, record, len(data))
+                return _outcome(decided, record, payload.size)
         for attempt in range(3):
-            job = job or _BlobWrite(blobs, blob_key_for(sop_instance_uid), data, None)
+            job = job or _BlobWrite(blobs, blob_key_for(sop_instance_uid), payload, None)
             try:
                 with engines.write_lock(), engines.writer.begin() as connection:
                     status, replaced_key = _write_index(connection, record, job.key, policy)
                     job.durable.result()  # durable before committed; a failed write rolls the transaction back
+            except OperationalError as exc:
+                if index_full(exc):
+                    raise StorageFull(f"the index has no room left ({exc.orig}); the object was not stored") from exc
+                raise
             except IntegrityError:
                 # Another writer stored the same patient/study/series/instance at the same moment: look again.
                 job.discard()
@@ -119,10 +134,10 @@ def store_instance(
             if status in (StoreStatus.DUPLICATE, StoreStatus.KEPT):
                 job.discard()
                 job = None
-                return _outcome(status, record, len(data))
+                return _outcome(status, record, payload.size)
             blobs.confirm(job.visible.result(), replaced=replaced_key)
             job = None
-            return _outcome(status, record, len(data))
+            return _outcome(status, record, payload.size)
         raise AssertionError("unreachable")
     except BaseException:
         if job is not None:
@@ -138,22 +153,50 @@ def _check_declared(sop_class_uid: str, sop_instance_uid: str, declared: tuple[s
         raise InvalidObject(f"data set SOP Instance UID {sop_instance_uid} is not the request's {declared_instance}")
 
 
+def index_full(error: OperationalError) -> bool:
+    """Whether the index database failed for want of space: SQLite's SQLITE_FULL, PostgreSQL's SQLSTATE class 53
+    (insufficient resources: disk full, out of memory)."""
+    original = error.orig
+    if getattr(original, "sqlite_errorcode", None) == SQLITE_FULL:
+        return True
+    return str(getattr(original, "sqlstate", "") or "").startswith("53")
+
+
+class Payload:
+    """The bytes to store, in memory or in a file: their size, digest, and how they are written as a blob."""
+
+    def __init__(self, content: bytes | Path) -> None:
+        self.content = content
+        self.size = len(content) if isinstance(content, bytes) else content.stat().st_size
+
+    def digest(self) -> str:
+        if isinstance(self.content, bytes):
+            return hashlib.sha256(self.content).hexdigest()
+        with self.content.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
+    def write_visible(self, blobs: BlobStore, key: str) -> StagedBlob:
+        if isinstance(self.content, bytes):
+            return blobs.write_visible(key, self.content)
+        return blobs.write_visible_file(key, self.content)
+
+
 class _BlobWrite:
     """One blob write in two steps, on a worker thread when a pool is given: visible, then durable."""
 
-    def __init__(self, blobs: BlobStore, key: str, data: bytes, writer: Executor | None) -> None:
+    def __init__(self, blobs: BlobStore, key: str, payload: Payload, writer: Executor | None) -> None:
         self.blobs = blobs
         self.key = key
         self.visible: Future[StagedBlob] = Future()
         self.durable: Future[None] = Future()
         if writer is None:
-            self._run(data)
+            self._run(payload)
         else:
-            writer.submit(self._run, data)
+            writer.submit(self._run, payload)
 
-    def _run(self, data: bytes) -> None:
+    def _run(self, payload: Payload) -> None:
         try:
-            staged = self.blobs.write_visible(self.key, data)
+            staged = payload.write_visible(self.blobs, self.key)
         except BaseException as exc:
             self.visible.set_exception(exc)
             self.durable.set_exception(exc)
@@ -179,15 +222,15 @@ class _BlobWrite:
         self.blobs.discard(staged)
 
 
-def _index_record(ds: Any, data: bytes, source_ae: str) -> InstanceRecord:
+def _index_record(ds: Any, payload: Payload, source_ae: str) -> InstanceRecord:
     try:
         record = build_record(ds)
     except Exception as exc:  # a value pydicom cannot convert, deep in the dataset
         raise InvalidObject(f"cannot read the object's attributes: {exc}") from exc
     record.levels[Level.IMAGE].columns.update(
         transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
-        size=len(data),
-        digest=hashlib.sha256(data).hexdigest(),
+        size=payload.size,
+        digest=payload.digest(),
         source_ae=source_ae,
     )
     return record

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
@@ -18,9 +19,9 @@ from sqlalchemy import func, select
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.encoded_results import find_encoded
-from pypacs.archive.errors import InvalidQuery, NotFound
+from pypacs.archive.errors import InvalidQuery, NoArchive, NotFound
 from pypacs.archive.frames import FrameReader
-from pypacs.archive.index import Engines, create_engines, instance, migrate, patient, series, study
+from pypacs.archive.index import Engines, displayed_url, instance, open_index, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
@@ -55,13 +56,21 @@ class Archive:
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
 
     @classmethod
-    def open(cls, settings: Settings, *, primary: bool = True) -> Archive:
+    def open(cls, settings: Settings, *, primary: bool = True, create: bool = True) -> Archive:
         """Open the index and blob store. The primary opener (one per node) also creates or migrates the
-        schema and recovers from a crash; secondary ones (DIMSE worker processes) must start after it."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engines = create_engines(settings.database_url, fsync=settings.fsync)
-        if primary:
-            migrate(engines)
+        schema and recovers from a crash; secondary ones (DIMSE worker processes) must start after it.
+
+        With create=False the archive must exist already (its index, and its data folder): NoArchive
+        otherwise, and nothing is created. Only what stores objects (serve, import) creates an archive."""
+        if create:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engines = open_index(settings.database_url, fsync=settings.fsync, create=create, upgrade=primary)
+        if not create and not settings.data_dir.is_dir():
+            engines.dispose()
+            raise NoArchive(
+                f"no archive at {settings.data_dir.absolute()} (its index is in "
+                f"{displayed_url(settings.database_url)}, but the data folder is missing)"
+            )
         blobs = FileBlobStore(settings.data_dir, fsync=settings.fsync)
         archive = cls(settings, engines, blobs)
         if primary:
@@ -72,6 +81,7 @@ class Archive:
 
     def close(self) -> None:
         self._blob_writer.shutdown(wait=True)
+        self.blobs.close()
         if self.engines.is_sqlite:
             with self.engines.reader.connect() as connection:
                 connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
@@ -84,16 +94,20 @@ class Archive:
         self.close()
 
     # -- ingest ---------------------------------------------------------------------------------------
-    def store(self, data: bytes, *, source_ae: str = "", declared: tuple[str, str] | None = None) -> StoreOutcome:
-        """Store Part 10 bytes; `declared`: the (SOP Class, SOP Instance) UIDs the object must have."""
+    def store(
+        self, source: bytes | Path, *, source_ae: str = "", declared: tuple[str, str] | None = None
+    ) -> StoreOutcome:
+        """Store Part 10 bytes, or a spool file (from blobs.spool_file) that becomes the blob; `declared`: the
+        (SOP Class, SOP Instance) UIDs the object must have."""
         return store_instance(
             self.engines,
             self.blobs,
-            data,
+            source,
             policy=self.settings.duplicate_policy,
             source_ae=source_ae,
             writer=self._blob_writer,
             declared=declared,
+            lenient_uids=self.settings.accept_nonconformant_uids,
         )
 
     # -- query ----------------------------------------------------------------------------------------

@@ -56,14 +56,24 @@ def _setup_logging(settings: Settings) -> None:
     configure_process(settings, RichHandler(console=errors, show_path=False, rich_tracebacks=False))
 
 
-def _open_archive(settings: Settings):  # type: ignore[no-untyped-def]
+def _open_archive(settings: Settings, *, create: bool):  # type: ignore[no-untyped-def]
+    """The archive; `create`: make it when there is none (commands that store objects), otherwise a command
+    finding no archive says so and exits 1, creating nothing."""
+    from pypacs.archive.errors import NoArchive
     from pypacs.archive.service import Archive
 
     try:
-        return Archive.open(settings)
+        return Archive.open(settings, create=create)
+    except NoArchive as error:
+        _say_no_archive(error)
+        raise typer.Exit(1) from error
     except Exception as error:
         say(f"pypacs: cannot open the archive at {settings.data_dir}: {error}")
         raise typer.Exit(1) from error
+
+
+def _say_no_archive(error: Exception) -> None:
+    say(f"pypacs: {error} (`pypacs serve` or `pypacs import` creates one)")
 
 
 def _text(value: Any) -> str:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pypacs.archive.errors import ArchiveError
-from pypacs.cli import ConfigOption, DatabaseOption, DataDirOption, _settings, app, console, say
+from pypacs.archive.errors import ArchiveError, NoArchive
+from pypacs.cli import ConfigOption, DatabaseOption, DataDirOption, _say_no_archive, _settings, app, console, say
 from pypacs.config import RemoteAE, Settings
 
 if TYPE_CHECKING:
@@ -26,20 +26,28 @@ app.add_typer(ae_app, name="ae")
 
 
 @contextmanager
-def _registry(settings: Settings, *, create: bool = True) -> Iterator[PeerRegistry | None]:
-    from pypacs.archive.index import create_engines, migrate
+def _registry(settings: Settings) -> Iterator[PeerRegistry]:
+    """The registry in the archive's index; the archive must exist (a command finding none exits 1)."""
+    try:
+        with _existing_registry(settings) as registry:
+            yield registry
+    except NoArchive as error:
+        _say_no_archive(error)
+        raise typer.Exit(1) from error
+
+
+@contextmanager
+def _existing_registry(settings: Settings) -> Iterator[PeerRegistry]:
+    """The registry of an existing archive (NoArchive when there is none: nothing is created)."""
+    from pypacs.archive.index import displayed_url, open_index
     from pypacs.archive.peers import PeerRegistry
 
-    if settings.database_url.startswith("sqlite") and not settings.data_dir.exists():
-        if not create:
-            yield None
-            return
-        settings.data_dir.mkdir(parents=True)
     try:
-        engines = create_engines(settings.database_url, fsync=settings.fsync)
-        migrate(engines)
+        engines = open_index(settings.database_url, fsync=settings.fsync, create=False)
+    except NoArchive:
+        raise
     except Exception as error:
-        say(f"pypacs: cannot open the index at {settings.database_url}: {error}")
+        say(f"pypacs: cannot open the index at {displayed_url(settings.database_url)}: {error}")
         raise typer.Exit(1) from error
     try:
         yield PeerRegistry(settings, engines)
@@ -48,9 +56,12 @@ def _registry(settings: Settings, *, create: bool = True) -> Iterator[PeerRegist
 
 
 def _registered_peer(settings: Settings, title: str) -> RemoteAE | None:
-    """A peer added with `pypacs ae add` (None when the archive does not exist yet)."""
-    with _registry(settings, create=False) as registry:
-        return registry.get(title) if registry is not None else None
+    """A peer added with `pypacs ae add` (None when there is no archive yet)."""
+    try:
+        with _existing_registry(settings) as registry:
+            return registry.get(title)
+    except NoArchive:
+        return None
 
 
 @ae_app.command("list")
@@ -63,7 +74,6 @@ def list_peers(
     """List the known peers: title, address, what each may do here, and where it is defined."""
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
     with _registry(settings) as registry:
-        assert registry is not None
         peers = registry.peers()
     if as_json:
         console.print_json(json.dumps([peer.ae.model_dump() | {"source": peer.source} for peer in peers]))
@@ -105,7 +115,6 @@ def add_peer(
         say(f"pypacs: {problems}")
         raise typer.Exit(2) from error
     with _registry(settings) as registry:
-        assert registry is not None
         try:
             replaced = registry.add(ae, replace=replace)
         except ArchiveError as error:
@@ -125,7 +134,6 @@ def remove_peer(
     """Forget a peer added with `pypacs ae add`."""
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
     with _registry(settings) as registry:
-        assert registry is not None
         try:
             registry.remove(title)
         except ArchiveError as error:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter, deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydicom.dataset import Dataset
@@ -16,7 +14,6 @@ from rich.table import Table
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError
-from pypacs.archive.ingest import StoreOutcome
 from pypacs.cli import (
     ConfigOption,
     DatabaseOption,
@@ -33,8 +30,8 @@ from pypacs.cli import (
 )
 from pypacs.dicom.levels import Level
 
-IMPORT_THREADS = 3
-IMPORT_IN_FLIGHT = 8
+if TYPE_CHECKING:
+    from pypacs.importing import ImportReport
 
 
 @app.command()
@@ -67,7 +64,7 @@ def serve(
         dimse_processes=dimse_processes,
     )
     _setup_logging(settings)
-    archive = _open_archive(settings)
+    archive = _open_archive(settings, create=True)
     try:
         if demo:
             from pypacs.demo import load_demo_data
@@ -107,76 +104,55 @@ def serve(
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Files, folders (searched recursively) and zip files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, folders (searched recursively), zip files and DICOMDIRs.")
+    ],
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Store DICOM files in the archive through the same ingest path as the network services.
 
-    Exits with status 1 when any file was rejected (each is listed with its reason)."""
-    from pypacs.importing import count_items, iter_items
+    A DICOMDIR (CD/DVD) brings in the files it lists, wherever the import starts (its folder or the DICOMDIR).
+    Exits with status 1 when any file was rejected, or a file a DICOMDIR lists is missing (each is named)."""
+    from pypacs.importing import ImportRun
 
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
     _setup_logging(settings)
-    archive = _open_archive(settings)
-    tally: Counter[str] = Counter()
-    rejected: list[tuple[str, str]] = []
-    stored_bytes = 0
+    archive = _open_archive(settings, create=True)
     started = time.perf_counter()
     try:
-        total = count_items(paths)
+        run = ImportRun(paths)
         columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-        # A few threads store files concurrently, so that one file's writes and fsyncs overlap the parsing and
-        # indexing of the next; results are collected in order, with at most IMPORT_IN_FLIGHT files in memory.
-        pool = ThreadPoolExecutor(max_workers=IMPORT_THREADS)
-        with pool, Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
-            task = progress.add_task("import", total=total)
-            in_flight: deque[tuple[str, Future[StoreOutcome]]] = deque()
-            for item in iter_items(paths):
-                in_flight.append((item.name, pool.submit(_store_item, archive, item)))
-                while len(in_flight) >= IMPORT_IN_FLIGHT or (in_flight and in_flight[0][1].done()):
-                    stored_bytes += _collect(in_flight.popleft(), tally, rejected)
-                    progress.advance(task)
-            while in_flight:
-                stored_bytes += _collect(in_flight.popleft(), tally, rejected)
-                progress.advance(task)
+        with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
+            task = progress.add_task("import", total=run.total)
+            report = run.run(archive.store, lambda: progress.update(task, advance=1, total=run.total))
     finally:
         archive.close()
-    elapsed = time.perf_counter() - started
-    _print_import_summary(tally, rejected, stored_bytes, elapsed)
-    if rejected:
+    _print_import_summary(report, time.perf_counter() - started)
+    if report.failed:
         raise typer.Exit(1)
 
 
-def _store_item(archive: Any, item: Any) -> StoreOutcome:
-    outcome: StoreOutcome = archive.store(item.read())
-    return outcome
-
-
-def _collect(entry: tuple[str, Future[StoreOutcome]], tally: Counter[str], rejected: list[tuple[str, str]]) -> int:
-    """Wait for one stored file; count its outcome; return the bytes stored."""
-    name, future = entry
-    try:
-        outcome = future.result()
-    except (ArchiveError, OSError) as error:
-        tally["rejected"] += 1
-        rejected.append((name, str(error)))
-        return 0
-    tally[outcome.status.value] += 1
-    return outcome.size
-
-
-def _print_import_summary(tally: Counter[str], rejected: list[tuple[str, str]], size: int, elapsed: float) -> None:
-    for name, reason in rejected[:100]:
-        say(f"rejected {name}: {reason}")
-    if len(rejected) > 100:
-        say(f"... and {len(rejected) - 100} more rejected")
+def _print_import_summary(report: ImportReport, elapsed: float) -> None:
+    problems = [f"rejected {name}: {reason}" for name, reason in report.rejected]
+    problems += [problem for directory in report.directories for problem in directory.problems]
+    for line in problems[:100]:
+        say(line)
+    if len(problems) > 100:
+        say(f"... and {len(problems) - 100} more")
+    tally = report.outcomes
     accepted = sum(count for status, count in tally.items() if status != "rejected")
     rate = accepted / elapsed if elapsed > 0 else 0.0
+    directories = f"DICOMDIR {len(report.directories)}"
+    if report.directories:
+        listed = sum(directory.referenced for directory in report.directories)
+        stored = sum(directory.stored for directory in report.directories)
+        directories += f" ({stored} of {listed} referenced files stored)"
     console.print(
         f"stored {tally['stored']}, replaced {tally['replaced']}, duplicate {tally['duplicate'] + tally['kept']}, "
-        f"rejected {tally['rejected']}  ({size / 1e6:.1f} MB in {elapsed:.1f} s, {rate:.0f} files/s)",
+        f"rejected {tally['rejected']}, {directories}  "
+        f"({report.size / 1e6:.1f} MB in {elapsed:.1f} s, {rate:.0f} files/s)",
         markup=False,
         highlight=False,
     )
@@ -240,7 +216,7 @@ def list_(
         identifier.PatientName = patient_name
     if study:
         identifier.StudyInstanceUID = study
-    archive = _open_archive(settings)
+    archive = _open_archive(settings, create=False)
     try:
         root = Root.PATIENT if query_level is Level.PATIENT else Root.STUDY
         try:

@@ -261,7 +261,7 @@ def get(
     settings = _settings(config, data_dir=data_dir, database_url=database_url)
     target = _peer(peer, settings)
     identifier = _retrieve_identifier(level, study, series, key)
-    archive = _open_archive(settings) if into_archive else None
+    archive = _open_archive(settings, create=True) if into_archive else None  # stores, like import
 
     def receive(data: bytes) -> None:
         if archive is not None:

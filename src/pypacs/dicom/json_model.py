@@ -72,7 +72,9 @@ def dataset_to_json(
     document: dict[str, Any] = {}
     for tag, element in ds._dict.items():
         converted = None
-        if isinstance(element, RawDataElement) and element.VR != "SQ" and element.length != 0xFFFFFFFF:
+        if isinstance(element, RawDataElement) and element.value is None and element.length:
+            converted = _deferred_to_json(element, bulk_data_uri)  # a value left in the file (read_object_file)
+        elif isinstance(element, RawDataElement) and element.VR != "SQ" and element.length != 0xFFFFFFFF:
             converted = _raw_to_json(element, encoding, bulk_data_threshold, bulk_data_uri)
         if converted is None:
             converted = ds[tag].to_json_dict(bulk_data_uri, bulk_data_threshold)
@@ -85,6 +87,16 @@ def _charset_text(ds: Dataset) -> str:
     if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
         return "\\".join(value) if len(value) != 1 else str(value[0])
     return str(value or "")
+
+
+def _deferred_to_json(raw: RawDataElement, bulk_data_uri: Callable[[DataElement], str]) -> dict[str, Any] | None:
+    """A binary value not read from its file becomes a BulkDataURI without being read; None for other VRs."""
+    vr = raw.VR
+    if vr is None and dictionary_has_tag(raw.tag):
+        vr = dictionary_VR(raw.tag).replace("OB or OW", "OW").replace("US or OW", "OW")  # Implicit VR: OW
+    if vr not in BINARY_VRS:
+        return None
+    return {"vr": vr, "BulkDataURI": bulk_data_uri(DataElement(raw.tag, vr, b"", validation_mode=_IGNORE))}
 
 
 def _raw_to_json(

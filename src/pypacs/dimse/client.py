@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from pypacs.config import RemoteAE, Settings, validate_ae_title
 from pypacs.dicom.levels import Root
+from pypacs.dicom.part10 import encode_part10
 from pypacs.dimse import network_tuning
 from pypacs.dimse.handlers import FIND_MODELS
+from pypacs.dimse.storage_contexts import MAX_CONTEXTS, NoUsableContext, best_context, data_set_in, proposed_contexts
+from pypacs.dimse.store_association import AssociationFailed, StoreAssociation
 
 _PEER = re.compile(r"^(?P<title>[^@]{1,16})@(?P<host>[^:@]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
-MAX_STORE_CONTEXTS = 128
 
 
 class ClientError(Exception):
@@ -103,7 +106,8 @@ class StoreResult:
 
 
 def store(peer: Peer, settings: Settings, paths: list[Path]) -> Iterator[StoreResult]:
-    """C-STORE each file over one association, proposing each file's SOP class and transfer syntax."""
+    """C-STORE each file over one association. Each file's SOP class is proposed in its own transfer syntax and
+    in the uncompressed ones; a file the peer did not accept as it is goes converted, as C-MOVE does."""
     readable: list[tuple[Path, str, str]] = []
     for path in paths:
         try:
@@ -114,25 +118,44 @@ def store(peer: Peer, settings: Settings, paths: list[Path]) -> Iterator[StoreRe
             yield StoreResult(path, None, f"not sent: not a readable DICOM file ({error})")
     if not readable:
         return
-    pairs = sorted({(sop_class, syntax) for _, sop_class, syntax in readable})
-    if len(pairs) > MAX_STORE_CONTEXTS:
-        raise ClientError(f"the files need {len(pairs)} presentation contexts; one association allows 128")
-    assoc = _associate(peer, settings, [(sop_class, [syntax]) for sop_class, syntax in pairs])
+    exact = {(sop_class, syntax) for _, sop_class, syntax in readable}
+    if len(exact) > MAX_CONTEXTS:
+        raise ClientError(f"the files need {len(exact)} presentation contexts; one association allows {MAX_CONTEXTS}")
     try:
-        for path, _sop_class, _syntax in readable:
+        association = StoreAssociation.open(
+            peer.host, peer.port, calling_ae=settings.ae_title, called_ae=peer.title,
+            contexts=proposed_contexts(exact)[:MAX_CONTEXTS], max_pdu=settings.max_pdu_size,
+            timeout=max(settings.acse_timeout, settings.dimse_timeout),
+        )  # fmt: skip
+    except AssociationFailed as error:
+        raise ClientError(f"cannot associate with {peer}: {error}") from error
+    with association:
+        for message_id, (path, sop_class, syntax) in enumerate(readable, start=1):
             try:
-                response = assoc.send_c_store(path)
-            except ValueError as error:  # no accepted context for this SOP class / transfer syntax
-                yield StoreResult(path, None, f"not sent: {error}")
-                continue
-            if not assoc.is_established:
-                yield StoreResult(path, None, "not sent: the association was aborted")
-                break
-            code = int(response.Status) if response and "Status" in response else None
-            yield StoreResult(path, code, _status_text(response))
-    finally:
-        if assoc.is_established:
-            assoc.release()
+                yield _store_file(association, path, sop_class, syntax, message_id)
+            except AssociationFailed as error:
+                for unsent, _sop_class, _syntax in readable[message_id - 1 :]:
+                    yield StoreResult(unsent, None, f"not sent: the association was lost ({error})")
+                return
+
+
+def _store_file(association: StoreAssociation, path: Path, sop_class: str, syntax: str, message_id: int) -> StoreResult:
+    """One file's C-STORE; AssociationFailed when the association is lost."""
+    accepted = [(cx, cx.transfer_syntax) for cx in association.accepted if cx.abstract_syntax == sop_class]
+    try:
+        context, send_syntax = best_context(syntax, accepted)
+        data = path.read_bytes()
+        if data[128:132] != b"DICM":  # a bare data set: sent with what pydicom reads of it, as Part 10
+            data = encode_part10(dcmread(BytesIO(data), force=True))
+        sop_instance = str(dcmread(BytesIO(data), stop_before_pixels=True).SOPInstanceUID)
+        data_set = data_set_in(data, syntax, send_syntax)
+    except NoUsableContext as error:
+        return StoreResult(path, None, f"not sent: no usable context for {sop_class} ({error})")
+    except (OSError, ValueError, InvalidDicomError, AttributeError) as error:  # PixelDataError is a ValueError
+        return StoreResult(path, None, f"not sent: {error}")
+    response = association.store(context, sop_instance, data_set, message_id)
+    text = f"0x{response.status:04X}" + (f" ({response.error_comment})" if response.error_comment else "")
+    return StoreResult(path, response.status, text)
 
 
 def find(peer: Peer, settings: Settings, identifier: Dataset, root: Root = Root.STUDY) -> Iterator[Dataset]:
@@ -198,7 +221,7 @@ def get(
         settings.acse_timeout, settings.dimse_timeout, settings.network_timeout,
     )  # fmt: skip
     ae.add_requested_context(model)
-    storage = [str(cx.abstract_syntax) for cx in StoragePresentationContexts][: MAX_STORE_CONTEXTS - 1]
+    storage = [str(cx.abstract_syntax) for cx in StoragePresentationContexts][: MAX_CONTEXTS - 1]
     for sop_class in storage:
         ae.add_requested_context(sop_class)
 

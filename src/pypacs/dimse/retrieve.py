@@ -10,10 +10,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom.presentation import PresentationContext
 from pynetdicom.service_class import QueryRetrieveServiceClass
 
@@ -21,13 +20,12 @@ from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
 from pypacs.dicom.levels import Root
-from pypacs.dicom.part10 import data_set_offset
-from pypacs.dimse import pdata
+from pypacs.dimse import pdata, storage_contexts
 from pypacs.dimse.direct_receive import HeldReader
 from pypacs.dimse.handlers import CANCELLED, PENDING, SUCCESS, UNABLE_TO_PROCESS
 from pypacs.dimse.query_retrieve import FindSCP, Refusal, Request, answer
+from pypacs.dimse.storage_contexts import MAX_CONTEXTS, Context, NoUsableContext, data_set_in, proposed_contexts
 from pypacs.dimse.store_association import AssociationFailed, StoreAssociation
-from pypacs.imaging.transcode import CONVERTIBLE_TO, data_set_as
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +37,6 @@ MOVE_MODELS: dict[str, Root] = {
     "1.2.840.10008.5.1.4.1.2.1.2": Root.PATIENT,  # Patient Root Query/Retrieve Information Model - MOVE
     "1.2.840.10008.5.1.4.1.2.2.2": Root.STUDY,  # Study Root Query/Retrieve Information Model - MOVE
 }
-FALLBACK_SYNTAXES = [str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)]  # proposed besides the stored one
-MAX_CONTEXTS = 128  # what one association may propose (PS3.8 9.3.2.2: odd context IDs 1-255)
-Context = TypeVar("Context")
 MAX_SUB_OPERATIONS = 65535  # the counts are US
 MOVE_DESTINATION_UNKNOWN = 0xA801
 ALL_SUB_OPERATIONS_FAILED = 0xA702
@@ -85,13 +80,8 @@ class Tally:
 
 
 def destination_contexts(targets: list[RetrieveTarget]) -> list[tuple[str, list[str]]]:
-    """Contexts to propose to a move destination: each SOP class with each stored transfer syntax, then with
-    the uncompressed ones as a fallback, as many as one association allows."""
-    exact = sorted({(t.sop_class_uid, t.transfer_syntax_uid) for t in targets})
-    contexts = [(sop_class, [syntax]) for sop_class, syntax in exact]
-    for sop_class in sorted({t.sop_class_uid for t in targets}):
-        if not all(syntax in FALLBACK_SYNTAXES for cls, syntax in exact if cls == sop_class):
-            contexts.append((sop_class, FALLBACK_SYNTAXES))
+    """Contexts to propose to a move destination (see storage_contexts.proposed_contexts)."""
+    contexts = proposed_contexts((t.sop_class_uid, t.transfer_syntax_uid) for t in targets)
     if len(contexts) > MAX_CONTEXTS:
         log.warning("C-MOVE needs %d presentation contexts; proposing the first %d", len(contexts), MAX_CONTEXTS)
     return contexts[:MAX_CONTEXTS]
@@ -104,13 +94,9 @@ def data_set_for(archive: Archive, target: RetrieveTarget, transfer_syntax: str)
     except OSError as error:
         log.error("stored instance %s cannot be read from the blob store: %s", target.sop_instance_uid, error)
         raise SubOperationError(f"stored file unreadable: {error}") from error
-    if transfer_syntax == target.transfer_syntax_uid:
-        return memoryview(data)[data_set_offset(data) :]
-    if transfer_syntax not in CONVERTIBLE_TO:
-        raise SubOperationError(f"the peer accepted {transfer_syntax}, stored as {target.transfer_syntax_uid}")
     try:
-        return data_set_as(data, transfer_syntax)
-    except Exception as error:  # a codec pydicom lacks, corrupt pixel data
+        return data_set_in(data, target.transfer_syntax_uid, transfer_syntax)
+    except Exception as error:  # a codec that is missing, corrupt pixel data
         log.error("cannot convert %s to %s: %s", target.sop_instance_uid, transfer_syntax, error)
         raise SubOperationError(f"cannot convert to {transfer_syntax}: {error}") from error
 
@@ -118,12 +104,10 @@ def data_set_for(archive: Archive, target: RetrieveTarget, transfer_syntax: str)
 def best_context(target: RetrieveTarget, accepted: list[tuple[Context, str]]) -> tuple[Context, str]:
     """Of the contexts accepted for the target's SOP class, as (context, transfer syntax): the one in the stored
     syntax, else one the stored object can be converted to."""
-    usable = [(context, syntax) for context, syntax in accepted if syntax == target.transfer_syntax_uid]
-    usable += [(context, syntax) for context, syntax in accepted if syntax in CONVERTIBLE_TO]
-    if not usable:
-        syntaxes = ", ".join(syntax for _context, syntax in accepted) or "none"
-        raise SubOperationError(f"no usable context for {target.sop_class_uid} (accepted syntaxes: {syntaxes})")
-    return usable[0]
+    try:
+        return storage_contexts.best_context(target.transfer_syntax_uid, accepted)
+    except NoUsableContext as error:
+        raise SubOperationError(f"no usable context for {target.sop_class_uid} ({error})") from error
 
 
 StoreOne = Callable[[RetrieveTarget, int], int]  # (target, message ID) -> C-STORE status

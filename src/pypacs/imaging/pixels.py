@@ -1,4 +1,4 @@
-"""Decoding frames of any transfer syntax (pydicom with the pylibjpeg plugins) and the Modality LUT.
+"""Decoding frames of any transfer syntax (pydicom with the decoders of imaging.codecs) and the Modality LUT.
 
 Pure: a Dataset in, numpy arrays out; nothing is read from or written to disk here.
 """

@@ -10,12 +10,15 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_dataset
+from pydicom.filewriter import dcmwrite, write_dataset
+from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
+from pypacs.dicom.byte_order import swap_binary_values
 from pypacs.imaging.pixels import PixelDataError, decode_frame, frame_count
 
 EXPLICIT_LITTLE = str(ExplicitVRLittleEndian)
+BIG_ENDIAN = "1.2.840.10008.1.2.2"
 UNCOMPRESSED = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
 CONVERTIBLE_TO = UNCOMPRESSED - {"1.2.840.10008.1.2.1.99"}  # what data_set_as writes (not deflated)
 
@@ -36,20 +39,36 @@ FRAME_MEDIA_TYPES = {
 }
 
 
+def converts_to_explicit_little_endian(transfer_syntax_uid: str) -> bool:
+    """Whether objects stored in this syntax can be re-encoded as Explicit VR Little Endian here (a decoder for
+    compressed pixel data is available); decided without reading an object."""
+    if transfer_syntax_uid in UNCOMPRESSED:
+        return True
+    try:
+        return bool(get_decoder(UID(transfer_syntax_uid)).is_available)
+    except (NotImplementedError, ValueError):  # no decoder exists for the syntax (MPEG, HEVC, unknown)
+        return False
+
+
 def to_explicit_little_endian(data: bytes) -> bytes:
-    """A Part 10 object re-encoded as Explicit VR Little Endian, decompressing its pixel data if needed."""
+    """A Part 10 object re-encoded as Explicit VR Little Endian, decompressing its pixel data if needed (the
+    same object in another encoding: the same SOP Instance UID). PixelDataError when it cannot be converted."""
     ds = dcmread(io.BytesIO(data))
     syntax = str(ds.file_meta.TransferSyntaxUID)
     if syntax == EXPLICIT_LITTLE:
         return data
-    if syntax not in UNCOMPRESSED:
-        try:
-            ds.decompress(generate_instance_uid=False)  # the same object, another encoding: same UID
-        except Exception as error:
-            raise PixelDataError(f"cannot decompress {UID(syntax).name}: {error}") from error
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    out = io.BytesIO()
-    ds.save_as(out, enforce_file_format=True, implicit_vr=False, little_endian=True)
+    try:
+        if syntax == BIG_ENDIAN:
+            swap_binary_values(ds)  # pydicom re-encodes the rest itself
+        elif syntax not in UNCOMPRESSED:
+            ds.decompress(generate_instance_uid=False)
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        out = io.BytesIO()
+        dcmwrite(out, ds, enforce_file_format=True, implicit_vr=False, little_endian=True)
+    except PixelDataError:
+        raise
+    except Exception as error:  # decoders and value conversions raise many kinds on what they cannot handle
+        raise PixelDataError(f"cannot convert {UID(syntax).name} to Explicit VR Little Endian: {error}") from error
     return out.getvalue()
 
 

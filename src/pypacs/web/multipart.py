@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 
 class MultipartError(ValueError):
@@ -105,66 +107,150 @@ def boundary_of(content_type: str) -> str:
     return boundary
 
 
-@dataclass(frozen=True)
+class PartBody:
+    """The body of a received part: in memory up to `memory_limit` bytes, then in a spool file from `spool`
+    (bounded memory whatever the part's size). The consumer calls discard() when done with it."""
+
+    def __init__(self, memory_limit: int, spool: Callable[[], Path] | None) -> None:
+        self.memory_limit = memory_limit
+        self.spool = spool
+        self.size = 0
+        self._memory = bytearray()
+        self.path: Path | None = None
+        self._file: BinaryIO | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.size += len(data)
+        if self._file is None and self.spool is not None and self.size > self.memory_limit:
+            self.path = self.spool()
+            self._file = self.path.open("wb")
+            self._file.write(self._memory)
+            self._memory = bytearray()
+        if self._file is not None:
+            self._file.write(data)
+        else:
+            self._memory += data
+
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    @property
+    def data(self) -> bytes:
+        """The body's bytes (read from the spool file when it went there)."""
+        return bytes(self._memory) if self.path is None else self.path.read_bytes()
+
+    @property
+    def content(self) -> bytes | Path:
+        """The bytes when in memory, else the spool file."""
+        return self.path if self.path is not None else bytes(self._memory)
+
+    def discard(self) -> None:
+        self.finish()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+        self._memory = bytearray()
+
+
+@dataclass
 class ReceivedPart:
     headers: dict[str, str]
-    body: bytes
+    body: PartBody
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "application/octet-stream")
 
 
-async def read_parts(chunks: AsyncIterator[bytes], boundary: str, max_part: int) -> AsyncIterator[ReceivedPart]:
-    """Parts of a multipart body as they arrive; only the part being read is held in memory (at most
-    `max_part` bytes)."""
+MAX_HEADER_BYTES = 16 * 1024
+
+
+async def read_parts(
+    chunks: AsyncIterator[bytes],
+    boundary: str,
+    max_part: int,
+    *,
+    memory_limit: int = 8 * 1024 * 1024,
+    spool: Callable[[], Path] | None = None,
+) -> AsyncIterator[ReceivedPart]:
+    """Parts of a multipart body as they arrive, each whole before it is yielded. Only a few pieces of the
+    stream are held at once: a body goes into its PartBody as it comes (a spool file past `memory_limit`), and
+    a part over `max_part` bytes is refused. The consumer discards each part's body."""
     delimiter = b"\r\n--" + boundary.encode()
-    buffer = b"\r\n"  # so the first boundary looks like every other one
-    scanned = 0  # the buffer before this offset holds no delimiter
-    started = finished = in_boundary_line = False
-    async for chunk in chunks:
-        if finished:
-            continue  # the epilogue is ignored
-        buffer += chunk
-        while True:
-            if in_boundary_line:  # skip the rest of a boundary line (transport padding) up to its CRLF
-                newline = buffer.find(b"\r\n")
-                if newline < 0:
-                    break
-                buffer, scanned, in_boundary_line = buffer[newline:], 0, False
-            index = buffer.find(delimiter, scanned)
-            if index < 0:
-                scanned = max(len(buffer) - len(delimiter), 0)
-                if len(buffer) > max_part + len(delimiter):
-                    raise MultipartError(f"a part is larger than the {max_part} bytes accepted")
-                break
-            after = buffer[index + len(delimiter) : index + len(delimiter) + 2]
-            if len(after) < 2:
-                scanned = index
-                break  # wait for the bytes that say whether this is the last boundary
-            if started:
-                yield _parse_part(buffer[:index])
-            started = True
-            if after == b"--":
-                finished = True
-                break
-            buffer, scanned, in_boundary_line = buffer[index + len(delimiter) :], 0, True
-    if not started:
+    keep = len(delimiter) - 1  # bytes that may be the start of a delimiter split over two pieces
+    buffer = bytearray(b"\r\n")  # so the first boundary looks like every other one
+    state = "preamble"
+    headers: dict[str, str] = {}
+    body: PartBody | None = None
+    try:
+        async for chunk in chunks:
+            if state == "done":
+                continue  # the epilogue is ignored
+            buffer += chunk
+            while True:
+                if state in ("preamble", "body"):
+                    index = buffer.find(delimiter)
+                    if index < 0:
+                        if body is not None and len(buffer) > keep:
+                            body.write(memoryview(buffer)[: len(buffer) - keep])
+                            del buffer[: len(buffer) - keep]
+                            if body.size > max_part:
+                                raise MultipartError(f"a part is larger than the {max_part} bytes accepted")
+                        elif body is None and len(buffer) > keep:
+                            del buffer[: len(buffer) - keep]
+                        break
+                    if body is not None:
+                        body.write(memoryview(buffer)[:index])
+                        if body.size > max_part:
+                            raise MultipartError(f"a part is larger than the {max_part} bytes accepted")
+                        body.finish()
+                        part, body = ReceivedPart(headers, body), None
+                        yield part
+                    del buffer[: index + len(delimiter)]
+                    state = "delimiter"
+                if state == "delimiter":  # "--" closes the body; anything else is transport padding to a CRLF
+                    if len(buffer) < 2:
+                        break
+                    if buffer[:2] == b"--":
+                        state = "done"
+                        break
+                    newline = buffer.find(b"\r\n")
+                    if newline < 0:
+                        if len(buffer) > MAX_HEADER_BYTES:
+                            raise MultipartError("a boundary line does not end")
+                        break
+                    del buffer[: newline + 2]
+                    state = "headers"
+                if state == "headers":
+                    if len(buffer) < 2:
+                        break
+                    if buffer[:2] == b"\r\n":
+                        end, headers = 2, {}  # no headers
+                    else:
+                        found = buffer.find(b"\r\n\r\n")
+                        if found < 0:
+                            if len(buffer) > MAX_HEADER_BYTES:
+                                raise MultipartError(f"part headers longer than {MAX_HEADER_BYTES} bytes")
+                            break
+                        end, headers = found + 4, _parse_headers(bytes(buffer[:found]))
+                    del buffer[:end]
+                    body = PartBody(memory_limit, spool)
+                    state = "body"
+    finally:
+        if body is not None:
+            body.discard()
+    if state == "preamble":
         raise MultipartError("the body holds no part delimited by the boundary")
-    if not finished:
+    if state != "done":
         raise MultipartError("the multipart body ends without its closing boundary")
 
 
-def _parse_part(raw: bytes) -> ReceivedPart:
-    raw = raw[2:] if raw.startswith(b"\r\n") else raw
-    if raw.startswith(b"\r\n"):
-        return ReceivedPart({}, raw[2:])  # no headers
-    head, separator, body = raw.partition(b"\r\n\r\n")
-    if not separator:
-        raise MultipartError("a part has no blank line between its headers and its body")
+def _parse_headers(head: bytes) -> dict[str, str]:
     headers = {}
     for line in head.decode("latin-1").split("\r\n"):
         if ":" in line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-    return ReceivedPart(headers, body)
+    return headers

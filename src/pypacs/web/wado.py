@@ -7,8 +7,10 @@ Thin: the archive locates instances, imaging/ transcodes; this module negotiates
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import format_datetime
 
@@ -27,12 +29,14 @@ from pypacs.imaging.transcode import (
     EXPLICIT_LITTLE,
     FRAME_MEDIA_TYPES,
     UNCOMPRESSED,
+    converts_to_explicit_little_endian,
     native_frame,
     stored_frame,
     to_explicit_little_endian,
 )
 from pypacs.web.multipart import MediaRange, Part, multipart_body, new_boundary, parse_accept
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["WADO-RS"])
 
 CHUNK = 4 * 1024 * 1024
@@ -81,35 +85,70 @@ def coalesced(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
 # -- instances ------------------------------------------------------------------------------------------------
 
 
-def requested_dicom_syntax(ranges: list[MediaRange]) -> str:
-    """The transfer syntax asked for DICOM parts: '*' (as stored) or a UID; Explicit VR Little Endian when the
-    client does not say (PS3.18 8.7.3.5.2)."""
+def requested_dicom_syntaxes(ranges: list[MediaRange]) -> list[str]:
+    """The transfer syntaxes acceptable for DICOM parts, best first: '*' (as stored) or UIDs; Explicit VR Little
+    Endian where the client does not say (PS3.18 8.7.3.5.2)."""
+    syntaxes: list[str] = []
     for media in ranges:
         if media.media_type in ("*/*", "multipart/*"):
-            return EXPLICIT_LITTLE
-        if media.media_type in ("multipart/related", "application/dicom") and media.inner_type in (
+            syntaxes.append(EXPLICIT_LITTLE)
+        elif media.media_type in ("multipart/related", "application/dicom") and media.inner_type in (
             "", "application/dicom", "application/*", "*/*",
         ):  # fmt: skip
-            return media.transfer_syntax or EXPLICIT_LITTLE
-    raise NotAcceptable('instances are sent as multipart/related; type="application/dicom"')
+            syntaxes.append(media.transfer_syntax or EXPLICIT_LITTLE)
+    if not syntaxes:
+        raise NotAcceptable('instances are sent as multipart/related; type="application/dicom"')
+    return list(dict.fromkeys(syntaxes))
 
 
-async def dicom_body(
-    archive: Archive, targets: list[RetrieveTarget], syntax: str, boundary: str
-) -> AsyncIterator[bytes | memoryview]:
+@dataclass(frozen=True)
+class PartPlan:
+    """How one instance goes out: its syntax in the answer, and the stored one as a fallback when the client
+    accepts it too (a conversion can still fail on a corrupt object once the answer has started)."""
+
+    target: RetrieveTarget
+    syntax: str
+    fallback: str | None = None
+
+    @property
+    def as_stored(self) -> bool:
+        return self.syntax == self.target.transfer_syntax_uid
+
+
+def plan_part(target: RetrieveTarget, accepted: list[str]) -> PartPlan | None:
+    """The best acceptable representation of an instance that can be produced, or None."""
+    stored = target.transfer_syntax_uid
+    stored_accepted = "*" in accepted or stored in accepted
+    for syntax in accepted:
+        if syntax in ("*", stored):
+            return PartPlan(target, stored)
+        if syntax == EXPLICIT_LITTLE and converts_to_explicit_little_endian(stored):
+            return PartPlan(target, EXPLICIT_LITTLE, stored if stored_accepted else None)
+    return None
+
+
+async def dicom_body(archive: Archive, plans: list[PartPlan], boundary: str) -> AsyncIterator[bytes | memoryview]:
     """The multipart body of a retrieve, an instance at a time (a big one in pieces of CHUNK bytes).
 
     Stored files are read on the event loop: they come from the page cache in ~0.1 ms each, and handing each piece
     to a worker thread (what a synchronous body costs) held a 131 MB series to ~2 GB/s instead of ~4. Conversions
-    (decompression) run on a worker thread."""
-    for target in targets:
-        as_stored = syntax in ("*", target.transfer_syntax_uid)
-        part_syntax = target.transfer_syntax_uid if as_stored else EXPLICIT_LITTLE
-        header = f"--{boundary}\r\nContent-Type: application/dicom; transfer-syntax={part_syntax}\r\n\r\n".encode()
-        if not as_stored:
-            data = await anyio.to_thread.run_sync(_converted, archive, target.blob_key)
-            yield header + data + b"\r\n"
-            continue
+    (decompression) run on a worker thread; one that fails sends the part as stored when the client accepts that,
+    else leaves the part out: the answer stays a whole multipart body either way."""
+    for plan in plans:
+        target, syntax = plan.target, plan.syntax
+        if not plan.as_stored:
+            try:
+                data = await anyio.to_thread.run_sync(_converted, archive, target.blob_key)
+            except PixelDataError as error:
+                if plan.fallback is None:
+                    log.error("WADO-RS: instance %s left out of the answer: %s", target.sop_instance_uid, error)
+                    continue
+                log.warning("WADO-RS: instance %s sent as stored: %s", target.sop_instance_uid, error)
+                syntax = plan.fallback
+            else:
+                yield _part_header(boundary, syntax) + data + b"\r\n"
+                continue
+        header = _part_header(boundary, syntax)
         with archive.blobs.open(target.blob_key) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size <= CHUNK:  # the part in one buffer, the file read straight into it (no copy to join them)
@@ -127,22 +166,35 @@ async def dicom_body(
     yield f"--{boundary}--\r\n".encode()
 
 
+def _part_header(boundary: str, syntax: str) -> bytes:
+    return f"--{boundary}\r\nContent-Type: application/dicom; transfer-syntax={syntax}\r\n\r\n".encode()
+
+
 def _converted(archive: Archive, blob_key: str) -> bytes:
     return to_explicit_little_endian(archive.blobs.read(blob_key))
 
 
 def retrieve(request: Request, study: str, series: str | None = None, sop: str | None = None) -> StreamingResponse:
+    """Instances as multipart DICOM. What each part will be is decided before the status line: instances that
+    cannot be produced in any accepted syntax are left out with 206 and a Warning, or 406 when that is all."""
     archive = archive_of(request)
-    syntax = requested_dicom_syntax(parse_accept(request.headers.get("accept")))
+    accepted = requested_dicom_syntaxes(parse_accept(request.headers.get("accept")))
     targets = archive.stored_instances(study, series, sop)
-    if syntax not in ("*", EXPLICIT_LITTLE):
-        unable = [t.sop_instance_uid for t in targets if t.transfer_syntax_uid != syntax]
-        if unable:
-            raise NotAcceptable(f"{len(unable)} instance(s) are not stored as {syntax} and cannot be converted to "
-                                f"it; ask for transfer-syntax=* or {EXPLICIT_LITTLE}")  # fmt: skip
+    plans = [plan_part(target, accepted) for target in targets]
+    planned = [plan for plan in plans if plan is not None]
+    unable = len(targets) - len(planned)
+    if not planned:
+        raise NotAcceptable(f"{unable} instance(s) cannot be sent in {', '.join(accepted)}: they are stored as "
+                            f"{', '.join(sorted({t.transfer_syntax_uid for t in targets}))}; "
+                            f"ask for transfer-syntax=* (as stored)")  # fmt: skip
+    headers = {}
+    if unable:
+        headers["Warning"] = (f'299 pypacs "{unable} of {len(targets)} instance(s) left out: not available '
+                              f'in {", ".join(accepted)}; ask for transfer-syntax=* to get them as stored"')
     boundary = new_boundary()
     media_type = f'multipart/related; type="application/dicom"; boundary={boundary}'
-    return StreamingResponse(dicom_body(archive, targets, syntax, boundary), media_type=media_type)
+    return StreamingResponse(dicom_body(archive, planned, boundary), status_code=206 if unable else 200,
+                             media_type=media_type, headers=headers)  # fmt: skip
 
 
 @router.get("/studies/{study}", summary="Retrieve a study (multipart DICOM)")

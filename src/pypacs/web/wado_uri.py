@@ -13,7 +13,7 @@ from pydicom import dcmread
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.imaging.render import MAX_VIEWPORT, MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
-from pypacs.imaging.transcode import EXPLICIT_LITTLE, to_explicit_little_endian
+from pypacs.imaging.transcode import EXPLICIT_LITTLE, converts_to_explicit_little_endian, to_explicit_little_endian
 from pypacs.imaging.voi import Window
 from pypacs.web.parameters import finite_number, whole_number
 from pypacs.web.wado import NotAcceptable, archive_of
@@ -57,7 +57,7 @@ def wado_uri(request: Request) -> Response:
     content_types = [c.strip().split(";")[0] for c in request.query_params.get("contentType", "image/jpeg").split(",")]
     path = archive.blobs.path(target.blob_key)
     if "application/dicom" in content_types:
-        return _dicom(request, path.read_bytes())
+        return _dicom(request, path.read_bytes(), target.transfer_syntax_uid)
     media_type = next((c for c in content_types if c in MEDIA_TYPES), None)
     if media_type is None:
         raise NotAcceptable(f"contentType {', '.join(content_types)} is not available; use application/dicom, "
@@ -86,13 +86,14 @@ def _picture_options(request: Request) -> tuple[int, Window | None, Viewport | N
     return frame, window, viewport, quality
 
 
-def _dicom(request: Request, data: bytes) -> Response:
-    syntax = request.query_params.get("transferSyntax")
-    if syntax and syntax != EXPLICIT_LITTLE:
-        stored = dcmread(io.BytesIO(data), stop_before_pixels=True).file_meta.TransferSyntaxUID
-        if syntax != stored:
-            raise NotAcceptable(f"transferSyntax {syntax} is not available; the object is stored as {stored}")
-    elif syntax == EXPLICIT_LITTLE:
+def _dicom(request: Request, data: bytes, stored: str) -> Response:
+    """The object as DICOM in the transfer syntax asked for: Explicit VR Little Endian unless the request names
+    another (PS3.18 9.1.2.1.15: the default), converted when stored otherwise; as stored when it names that."""
+    syntax = request.query_params.get("transferSyntax", "").strip() or EXPLICIT_LITTLE
+    if syntax != stored:
+        if syntax != EXPLICIT_LITTLE or not converts_to_explicit_little_endian(stored):
+            raise NotAcceptable(f"transferSyntax {syntax} is not available: the object is stored as {stored}; "
+                                f"ask for transferSyntax={stored}")  # fmt: skip
         data = to_explicit_little_endian(data)
     if request.query_params.get("anonymize", "").lower() == "yes":
         data = _anonymized(data)

@@ -6,7 +6,9 @@ decided by archive ingest, not here.
 
 from __future__ import annotations
 
+import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +23,19 @@ class ImportItem:
     def name(self) -> str:
         return f"{self.path}!{self.member}" if self.member else str(self.path)
 
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """The same for every spelling of the same file's path (relative or absolute, with `..` or not)."""
+        return os.path.abspath(self.path), self.member
+
     def read(self) -> bytes:
+        """The item's bytes; OSError when they cannot be read (a damaged zip member included)."""
         if self.member is None:
             return self.path.read_bytes()
-        return _open_zip(self.path).read(self.member)
+        try:
+            return _open_zip(self.path).read(self.member)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise OSError(f"damaged zip member: {error}") from error
 
 
 def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
@@ -36,16 +47,15 @@ def iter_items(paths: list[Path]) -> Iterator[ImportItem]:
             yield from _items_of_file(path)  # a missing path fails when read, with its name
 
 
-def count_items(paths: list[Path]) -> int:
-    """How many items iter_items will yield (zip members counted), for a progress bar."""
-    return sum(1 for _ in iter_items(paths))
+def zip_members(path: Path) -> list[str]:
+    """The names of the files in a zip (folders left out)."""
+    return [info.filename for info in _open_zip(path).infolist() if not info.is_dir()]
 
 
 def _items_of_file(path: Path) -> Iterator[ImportItem]:
     if path.suffix.lower() == ".zip" and path.is_file() and zipfile.is_zipfile(path):
-        for info in _open_zip(path).infolist():
-            if not info.is_dir():
-                yield ImportItem(path, info.filename)
+        for member in zip_members(path):
+            yield ImportItem(path, member)
     else:
         yield ImportItem(path)
 
