@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
@@ -83,8 +84,11 @@ class Archive:
         self._blob_writer.shutdown(wait=True)
         self.blobs.close()
         if self.engines.is_sqlite:
-            with self.engines.reader.connect() as connection:
-                connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+            try:
+                with self.engines.reader.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+            except OperationalError as error:  # busy with another process's writes: the next close does it
+                log.info("index statistics not refreshed: %s", error)
         self.engines.dispose()
 
     def __enter__(self) -> Archive:
