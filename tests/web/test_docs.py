@@ -4,26 +4,14 @@ and icon it loads comes from pypacs itself; /redoc (whose page loads a logo from
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-
-from pypacs.archive.service import Archive
-from pypacs.config import Settings
-from pypacs.web.app import create_app
 
 CONTENT_TYPES = {
     "script": ("text/javascript", "application/javascript"),
     "stylesheet": ("text/css",),
     "icon": ("image/png", "image/x-icon", "image/vnd.microsoft.icon"),
 }
-
-
-@pytest.fixture
-def client(sqlite_settings: Settings) -> Iterator[TestClient]:
-    with Archive.open(sqlite_settings) as archive, TestClient(create_app(archive)) as test_client:
-        yield test_client
 
 
 def assets(html: str) -> list[tuple[str, str]]:
