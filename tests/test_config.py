@@ -81,3 +81,12 @@ def test_remote_ae_listed_twice_is_refused(tmp_path: Path):
     config.write_text('[[remote_aes]]\ntitle="X"\nhost="h"\nport=1\n[[remote_aes]]\ntitle="X"\nhost="g"\nport=2\n')
     with pytest.raises(ConfigError, match="listed twice: X"):
         load_settings(config)
+
+
+def test_http_connection_limits_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch):
+    for name in ("PYPACS_HTTP_HEADER_TIMEOUT", "PYPACS_HTTP_BODY_TIMEOUT", "PYPACS_HTTP_KEEP_ALIVE_TIMEOUT",
+                 "PYPACS_MAX_HTTP_CONNECTIONS"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.http_header_timeout, settings.http_body_timeout) == (20, 60)
+    assert (settings.http_keep_alive_timeout, settings.max_http_connections) == (15, 500)

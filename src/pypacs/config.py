@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8042, ge=0, le=65535)
     dicomweb_root: str = Field(default="/dicom-web", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
     cors_origins: list[str] = Field(default_factory=list)  # e.g. ["*"] or ["https://viewer.example.org"]
+    # HTTP connections (web/connections.py): deadlines for slow or idle clients, and a cap. Seconds.
+    http_header_timeout: float = Field(default=20.0, gt=0, le=3600)  # request line + headers, from the connection
+    http_body_timeout: float = Field(default=60.0, gt=0, le=3600)  # longest pause in a request body
+    http_keep_alive_timeout: int = Field(default=15, ge=1, le=3600)  # idle between requests (uvicorn's)
+    max_http_connections: int = Field(default=500, ge=1, le=100_000)  # open at once; more are answered 503
     data_dir: Path = Path("pacs-data")
     database_url: str = ""
     remote_aes: list[RemoteAE] = Field(default_factory=list)

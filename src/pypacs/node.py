@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from pypacs.dimse.policy import AssociationSlots
 from pypacs.dimse.server import DimseServer, start_dimse
 from pypacs.dimse.workers import association_counts, start_workers, stop_workers
 from pypacs.web.app import create_app
+from pypacs.web.connections import HttpLimits, watched_protocol
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,23 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(settings.http_header_timeout, settings.http_body_timeout, settings.max_http_connections)
+
+
+class HttpServer(uvicorn.Server):
+    """uvicorn's server, saying when it listens (the address banner comes after the sockets are bound)."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_listening is not None:
+            self.on_listening()
+
+
 def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresses], None] | None = None) -> None:
     """Serve DIMSE and HTTP until interrupted; the archive is closed by the caller."""
     processes = settings.dimse_process_count
@@ -50,25 +69,16 @@ def serve(settings: Settings, archive: Archive, on_ready: Callable[[NodeAddresse
             create_app(archive),
             host=settings.http_host,
             port=settings.http_port,
+            http=watched_protocol(http_limits(settings)),
+            ws="none",  # no websocket routes: an upgrade request is answered as plain HTTP
+            timeout_keep_alive=settings.http_keep_alive_timeout,
             log_level=settings.log_level.lower(),
             access_log=settings.log_level == "DEBUG",
         )
-        server = uvicorn.Server(config)
-        if on_ready is not None:
-            addresses = NodeAddresses(
-                settings.ae_title,
-                settings.dimse_host,
-                dimse.port,
-                f"http://{settings.http_host}:{settings.http_port}",
-            )
-            original_startup = server.startup
-
-            async def startup(sockets=None):  # type: ignore[no-untyped-def]
-                await original_startup(sockets)
-                if server.started:
-                    on_ready(addresses)
-
-            server.startup = startup  # type: ignore[method-assign]
+        addresses = NodeAddresses(
+            settings.ae_title, settings.dimse_host, dimse.port, f"http://{settings.http_host}:{settings.http_port}"
+        )
+        server = HttpServer(config, (lambda: on_ready(addresses)) if on_ready is not None else None)
         settle_memory()
         server.run()
         if not server.started:

@@ -194,12 +194,26 @@ def test_patient_level_is_refused_in_the_study_root_model(populated: Archive):
         ({"StudyTime": "25"}, "not a valid time"),
         ({"StudyInstanceUID": "1.2.*"}, "wildcards are not allowed in UIDs"),
         ({"Modality": "CT"}, "SERIES-level key"),
-        ({"NumberOfStudyRelatedInstances": "many"}, "not a number"),
+        ({"NumberOfStudyRelatedInstances": "many"}, "not a whole number"),
     ],
 )
 def test_malformed_identifiers_are_refused_with_the_key_named(populated: Archive, identifier, message):
     with pytest.raises(InvalidQuery, match=message):
         populated.find(Level.STUDY, raw_keys(**identifier))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("4.5", "not a whole number"),
+        ("1e3", "not a whole number"),
+        ("99999999999", "out of the range of IS values"),
+        ("-2147483649", "out of the range of IS values"),
+    ],
+)
+def test_integer_keys_that_no_is_value_can_hold_are_refused(populated: Archive, value: str, message: str):
+    with pytest.raises(InvalidQuery, match=f"InstanceNumber: .*{message}"):
+        list(populated.find(Level.IMAGE, raw_keys(InstanceNumber=value)))
 
 
 def raw_keys(**values: str) -> Dataset:
@@ -224,6 +238,9 @@ def test_limit_offset_and_count_page_through_results(populated: Archive):
     assert populated.count(Level.STUDY, keys(ModalitiesInStudy="CT")) == 3
     with pytest.raises(InvalidQuery):
         populated.find(Level.STUDY, keys(StudyInstanceUID=""), limit=-1)
+    with pytest.raises(InvalidQuery, match="at most 9223372036854775807"):
+        populated.find(Level.STUDY, keys(StudyInstanceUID=""), offset=2**63)
+    assert list(populated.find(Level.STUDY, keys(StudyInstanceUID=""), offset=2**63 - 1)) == []
 
 
 def test_results_stream_lazily_from_a_generator(populated: Archive):

@@ -55,12 +55,32 @@ def test_values_parse_into_the_matching_kind_they_request(values, kind, expected
         (["-"], ValueKind.DATE, "not a valid range"),
         (["2561"], ValueKind.TIME, "not a valid time"),
         (["1.2.*"], ValueKind.UID, "wildcards are not allowed in UIDs"),
-        (["seven"], ValueKind.NUMBER, "not a number"),
+        (["seven"], ValueKind.NUMBER, "not a whole number"),
     ],
 )
 def test_malformed_values_raise_invalid_key(values, kind, problem):
     with pytest.raises(InvalidKey, match=problem):
         parse_values(values, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "vr", "expected"),
+    [("7", "IS", 7), (" +7 ", "IS", 7), ("-2147483648", "IS", -(2**31)), ("65535", "US", 65535),
+     ("4294967295", "UL", 2**32 - 1), ("-32768", "SS", -32768)],
+)  # fmt: skip
+def test_integer_keys_take_any_value_of_their_vr(value: str, vr: str, expected: int):
+    assert parse_values([value], ValueKind.NUMBER, vr) == SingleValue(str(expected))
+
+
+@pytest.mark.parametrize(
+    ("value", "vr"),
+    [("65536", "US"), ("-1", "US"), ("4294967296", "UL"), ("32768", "SS"), ("2147483648", "IS"),
+     ("2147483648", "SL"), ("99999999999999999999", "IS"), ("1e3", "IS"), ("4.0", "IS"), ("inf", "IS"),
+     ("nan", "US"), ("*", "IS"), ("1-5", "IS"), ("٣", "IS")],
+)  # fmt: skip
+def test_integer_keys_that_are_not_values_of_their_vr_are_invalid(value: str, vr: str):
+    with pytest.raises(InvalidKey):
+        parse_values([value], ValueKind.NUMBER, vr)
 
 
 def test_times_normalise_to_comparable_text():

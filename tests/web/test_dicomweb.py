@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
 
 from pypacs.archive.service import Archive
-from pypacs.config import Settings
-from pypacs.web.app import create_app
 from pypacs.web.multipart import Part, multipart_body
 from tests.conftest import make_object
 
@@ -25,18 +21,6 @@ ANY_FRAME = {"Accept": 'multipart/related; type="application/octet-stream"; tran
 JPEG_BASELINE = {"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50'}
 JPEG2000 = get_testdata_file("MR_small_jp2klossless.dcm")
 PLAIN = get_testdata_file("MR_small.dcm")
-
-
-@pytest.fixture
-def archive(sqlite_settings: Settings) -> Iterator[Archive]:
-    with Archive.open(sqlite_settings) as opened:
-        yield opened
-
-
-@pytest.fixture
-def client(archive: Archive) -> Iterator[TestClient]:
-    with TestClient(create_app(archive)) as test_client:
-        yield test_client
 
 
 def split_multipart(response) -> list[tuple[dict[str, str], bytes]]:  # type: ignore[no-untyped-def]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
@@ -16,9 +14,6 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import generate_uid
 
-from pypacs.archive.service import Archive
-from pypacs.config import Settings
-from pypacs.web.app import create_app
 from tests.conftest import encode, make_dataset
 from tests.web.test_dicomweb import split_multipart, stow
 
@@ -26,12 +21,6 @@ EXPLICIT, BIG_ENDIAN, JPEG2000, MPEG2 = ("1.2.840.10008.1.2.1", "1.2.840.10008.1
                                          "1.2.840.10008.1.2.4.100")  # fmt: skip
 STUDY, SERIES = "1.2.826.0.1.3680043.77.1", "1.2.826.0.1.3680043.77.1.1"
 DEFAULT = {"Accept": 'multipart/related; type="application/dicom"'}  # no syntax named: Explicit VR Little Endian
-
-
-@pytest.fixture
-def client(sqlite_settings: Settings) -> Iterator[TestClient]:
-    with Archive.open(sqlite_settings) as archive, TestClient(create_app(archive)) as test_client:
-        yield test_client
 
 
 def big_endian_object(study: str = STUDY, series: str = SERIES) -> tuple[bytes, Dataset]:

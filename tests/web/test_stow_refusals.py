@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,23 +14,9 @@ from pydicom.encaps import encapsulate
 from pydicom.uid import JPEGBaseline8Bit
 
 from pypacs.archive.service import Archive
-from pypacs.config import Settings
-from pypacs.web.app import create_app
 from pypacs.web.stow import SPOOL_ABOVE
 from tests.conftest import cap_index_growth, encode, make_dataset, make_object, object_too_big_for_a_full_index
 from tests.web.test_dicomweb import split_multipart, stow
-
-
-@pytest.fixture
-def archive(sqlite_settings: Settings) -> Iterator[Archive]:
-    with Archive.open(sqlite_settings) as opened:
-        yield opened
-
-
-@pytest.fixture
-def client(archive: Archive) -> Iterator[TestClient]:
-    with TestClient(create_app(archive), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def failures(response) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]

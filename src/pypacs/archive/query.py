@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 RESULT_CHARACTER_SET = "ISO_IR 192"
+MAX_LIMIT_OFFSET = 2**63 - 1  # a 64-bit SQL integer: the most SQLite and PostgreSQL take for LIMIT and OFFSET
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def plan_query(request: QueryRequest) -> QueryPlan:
         raise InvalidQuery(f"query level {level} is not part of the {request.root.value} root information model")
     if request.limit is not None and request.limit < 0 or request.offset < 0:
         raise InvalidQuery("limit and offset must not be negative")
+    if max(request.limit or 0, request.offset) > MAX_LIMIT_OFFSET:
+        raise InvalidQuery(f"limit and offset must be at most {MAX_LIMIT_OFFSET}")
     try:
         check_sequence_depth(request.identifier)
     except (TooDeeplyNested, RecursionError) as exc:

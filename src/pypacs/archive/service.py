@@ -15,11 +15,12 @@ from typing import Any, BinaryIO
 
 from pydicom.dataset import Dataset
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from pypacs.archive import query as query_module
 from pypacs.archive.blobs import FileBlobStore
 from pypacs.archive.encoded_results import find_encoded
-from pypacs.archive.errors import NoArchive, NotFound
+from pypacs.archive.errors import InvalidQuery, NoArchive, NotFound
 from pypacs.archive.frames import FrameReader
 from pypacs.archive.index import Engines, displayed_url, instance, open_index, patient, series, study
 from pypacs.archive.ingest import StoreOutcome, store_instance
@@ -84,8 +85,11 @@ class Archive:
         self._blob_writer.shutdown(wait=True)
         self.blobs.close()
         if self.engines.is_sqlite:
-            with self.engines.reader.connect() as connection:
-                connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+            try:
+                with self.engines.reader.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+            except OperationalError as error:  # busy with another process's writes: the next close does it
+                log.info("index statistics not refreshed: %s", error)
         self.engines.dispose()
 
     def __enter__(self) -> Archive:
@@ -176,6 +180,8 @@ class Archive:
 
     def instance(self, study: str, series: str, sop_instance: str) -> RetrieveTarget:
         """One stored instance by its UIDs (NotFound when the three do not name one)."""
+        if "\x00" in study + series + sop_instance:  # as in a query key (dicom.matching): no UID holds one
+            raise InvalidQuery("NUL characters are not allowed in UIDs")
         target = instance_target(self.engines.reader, study, series, sop_instance)
         if target is None:
             raise NotFound(_not_found_text(study, series, sop_instance))

@@ -10,6 +10,9 @@ import re
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 
+from pypacs.dicom.matching import INTEGER_RANGES, InvalidKey, integer_key
+
+BINARY_INTEGER_VRS = ("US", "UL", "SS", "SL")
 _TAG = re.compile(r"^\(?([0-9a-fA-F]{4}),?([0-9a-fA-F]{4})\)?$")
 
 
@@ -26,8 +29,22 @@ def identifier_from_keys(keys: list[str]) -> Dataset:
         vr = dictionary_VR(tag)
         if vr == "SQ":
             raise InvalidKeyText(f"{text!r}: sequence keys are not supported here")
-        identifier.add_new(tag, vr, value.strip() or None if vr in ("US", "UL", "SS", "SL") else value.strip())
+        identifier.add_new(tag, vr, _element_value(value.strip(), vr, text))
     return identifier
+
+
+def _element_value(value: str, vr: str, text: str) -> str | int | list[int] | None:
+    """The typed text as the element's value: integers checked first (pydicom would turn '1e400' into an error
+    of its own and '99999999999999999999' into a float), binary ones as numbers."""
+    if vr not in INTEGER_RANGES or not value:
+        return None if vr in BINARY_INTEGER_VRS else value
+    try:
+        numbers = [integer_key(part, vr) for part in value.split("\\")]
+    except InvalidKey as error:
+        raise InvalidKeyText(f"{text!r}: {error}") from error
+    if vr not in BINARY_INTEGER_VRS:
+        return value
+    return numbers[0] if len(numbers) == 1 else numbers
 
 
 def _tag_of(name: str, text: str) -> int:

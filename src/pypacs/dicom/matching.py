@@ -72,6 +72,15 @@ class SequenceMatch:
 
 Match = Universal | SingleValue | Wildcard | Range | UidList | AnyOf | SequenceMatch
 
+# PS3.5 Table 6.2-1: the values an attribute of each integer VR can hold.
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "IS": (-(2**31), 2**31 - 1),
+    "SL": (-(2**31), 2**31 - 1),
+    "SS": (-(2**15), 2**15 - 1),
+    "UL": (0, 2**32 - 1),
+    "US": (0, 2**16 - 1),
+}
+_INTEGER_RE = re.compile(r"[+-]?[0-9]{1,30}")
 _DATE_RE = re.compile(r"^\d{8}$")
 _TIME_RE = re.compile(r"^(\d{2})(\d{2})?(\d{2})?(\.\d{1,6})?$")
 _DATETIME_RE = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,6})?([+-]\d{4})?$")
@@ -102,13 +111,15 @@ def parse_element(element: DataElement, keyword: str | None = None) -> Match:
     kind = value_kind(element.VR)
     values = element_strings(element)
     try:
-        return parse_values(values, kind)
+        return parse_values(values, kind, element.VR)
     except InvalidKey as exc:
         raise InvalidKey(f"{name}: {exc}") from exc
 
 
-def parse_values(values: list[str], kind: ValueKind) -> Match:
+def parse_values(values: list[str], kind: ValueKind, vr: str = "") -> Match:
     values = [value.strip(" ") if kind is not ValueKind.TEXT else value.rstrip(" ") for value in values]
+    if any("\x00" in value for value in values):  # in no character repertoire; PostgreSQL text cannot hold one
+        raise InvalidKey("NUL characters are not allowed in values")
     values = [value for value in values if value != ""] if len(values) > 1 else values
     if not values or values == [""]:
         return Universal()
@@ -116,25 +127,41 @@ def parse_values(values: list[str], kind: ValueKind) -> Match:
         if any("*" in uid or "?" in uid for uid in values):
             raise InvalidKey("wildcards are not allowed in UIDs")
         return SingleValue(values[0]) if len(values) == 1 else UidList(tuple(values))
-    alternatives = tuple(_parse_one(value, kind) for value in values)
+    alternatives = tuple(_parse_one(value, kind, vr) for value in values)
     if any(isinstance(alt, Universal) for alt in alternatives):
         return Universal()
     return alternatives[0] if len(alternatives) == 1 else AnyOf(alternatives)
 
 
-def _parse_one(value: str, kind: ValueKind) -> Match:
+def _parse_one(value: str, kind: ValueKind, vr: str) -> Match:
     if kind in (ValueKind.DATE, ValueKind.TIME, ValueKind.DATETIME):
         return _parse_temporal(value, kind)
     if kind is ValueKind.NUMBER:
-        try:
-            return SingleValue(str(int(float(value))))
-        except ValueError as exc:
-            raise InvalidKey(f"{value!r} is not a number") from exc
+        return SingleValue(str(integer_key(value, vr)))
     if value == "*":
         return Universal()
     if "*" in value or "?" in value:
         return Wildcard(value)
     return SingleValue(value)
+
+
+def integer_key(value: str, vr: str) -> int:
+    """The value of a key of an integer VR (IS, US, UL, SS, SL; IS when `vr` is not one of them) as a number.
+
+    These VRs have single value matching only (PS3.4 C.2.2.2.1: no wildcards, no ranges), and a key's value is a
+    value of its VR (PS3.5 6.2): an optional sign and decimal digits, within the VR's range (IS and SL: 32-bit
+    signed, US: 0-65535...). Anything else (a fraction, an exponent, inf or nan, a number no such attribute can
+    hold) cannot be encoded as the key's VR, so the identifier is invalid: InvalidKey, answered by C-FIND as an
+    invalid identifier and by QIDO-RS as 400, rather than a key that matches nothing or is truncated to match
+    something else (4.5 used to match 4)."""
+    low, high = INTEGER_RANGES.get(vr, INTEGER_RANGES["IS"])
+    text = value.strip(" ")
+    if not _INTEGER_RE.fullmatch(text):
+        raise InvalidKey(f"{value!r} is not a whole number")
+    number = int(text)
+    if not low <= number <= high:
+        raise InvalidKey(f"{value!r} is out of the range of {vr or 'IS'} values ({low} to {high})")
+    return number
 
 
 def _parse_temporal(value: str, kind: ValueKind) -> Match:

@@ -16,6 +16,7 @@ from pypacs.imaging.pixels import PixelDataError, decode_frame, modality_lut
 from pypacs.imaging.voi import Window, apply_voi_lut, apply_window, default_window, window_from_dataset
 
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
+MAX_VIEWPORT = 8192  # pixels each way
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Viewport:
     rows: int
 
     def __post_init__(self) -> None:
-        if not (0 < self.columns <= 8192 and 0 < self.rows <= 8192):
-            raise ValueError(f"viewport {self.columns}x{self.rows} must be between 1 and 8192 pixels each way")
+        if not (0 < self.columns <= MAX_VIEWPORT and 0 < self.rows <= MAX_VIEWPORT):
+            raise ValueError(f"viewport {self.columns}x{self.rows} must be 1 to {MAX_VIEWPORT} pixels each way")
 
 
 def render_frame(ds: Dataset, index: int = 0, window: Window | None = None) -> np.ndarray:

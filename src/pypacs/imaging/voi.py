@@ -4,6 +4,7 @@ radiology presets. Pure numpy: modality values in, display values in [0, 1] out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,8 @@ class Window:
     function: WindowFunction = "LINEAR"
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.center) and math.isfinite(self.width)):
+            raise ValueError(f"window centre {self.center} and width {self.width} must be finite numbers")
         if self.function not in FUNCTIONS:
             raise ValueError(f"window function {self.function!r} is not one of {', '.join(FUNCTIONS)}")
         minimum = 0 if self.function == "LINEAR_EXACT" else 1

@@ -12,8 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
+from starlette.requests import ClientDisconnect
 
 from pypacs import __version__
 from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotFound, Refused, StorageFull
@@ -36,6 +38,8 @@ _HTTP_STATUS: list[tuple[type[ArchiveError], int, str]] = [
 ]
 
 
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's script, stylesheet and icon
+
 # Pictures and DICOM gain nothing from gzip; JSON (QIDO, metadata) gains a lot.
 NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "multipart/*", "application/dicom", "application/octet-stream",
                   "application/zip")  # fmt: skip
@@ -56,10 +60,15 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 
 def create_app(archive: Archive) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs (Swagger UI) loads its script, stylesheet and icon from DOCS_ASSETS in this
+    # app instead of a CDN, so it works on a network without internet. No /redoc: ReDoc fetches its logo from the
+    # internet whatever the page says.
+    app = FastAPIOffline(
         title="pypacs",
         version=__version__,
         description="pypacs PACS: DICOMweb (QIDO-RS, WADO-RS, STOW-RS, WADO-URI), a REST API and the web viewer (at /)",
+        static_url=DOCS_ASSETS,
+        redoc_url=None,
     )
     app.state.archive = archive
     app.state.dicomweb_root = archive.settings.dicomweb_root
@@ -86,6 +95,13 @@ def create_app(archive: Archive) -> FastAPI:
     async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
         return problem(error.status_code, str(error.detail) if error.status_code != 404 else "Not Found",
                        "no such resource" if error.status_code == 404 else str(error.detail))  # fmt: skip
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _error: ClientDisconnect) -> JSONResponse:
+        # The connection closed (by the client, or by web/connections.py at a deadline) before the request's body
+        # was complete: nobody is left to answer, and it is no server error.
+        log.info("%s %s: the connection closed before the request was complete", request.method, request.url.path)
+        return problem(400, "Incomplete request", "the connection closed before the request body was complete")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -19,6 +19,7 @@ from pypacs.archive.service import Archive
 from pypacs.dicom.identifiers import InvalidKeyText, identifier_from_keys
 from pypacs.dicom.levels import STORED, Level, Root
 from pypacs.dicom.matching import fuzzy_person_name
+from pypacs.web.parameters import whole_number
 
 router = APIRouter(tags=["QIDO-RS"])
 
@@ -49,15 +50,7 @@ def _archive(request: Request) -> Archive:
 
 def _int_parameter(request: Request, name: str) -> int | None:
     text = request.query_params.get(name)
-    if text is None or text == "":
-        return None
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise InvalidQuery(f"{name}={text!r} is not a whole number") from error
-    if value < 0:
-        raise InvalidQuery(f"{name} must not be negative")
-    return value
+    return None if text is None or text == "" else whole_number(name, text, 0)
 
 
 def build_identifier(request: Request, level: Level, scope: dict[str, str]) -> Dataset:

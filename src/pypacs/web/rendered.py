@@ -15,9 +15,10 @@ from pydicom import dcmread
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
-from pypacs.imaging.render import MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
+from pypacs.imaging.render import MAX_VIEWPORT, MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
 from pypacs.imaging.voi import Window, parse_window
 from pypacs.web.multipart import Part, parse_accept
+from pypacs.web.parameters import whole_number
 from pypacs.web.wado import NotAcceptable, archive_of, multipart_response, parse_frame_list
 
 router = APIRouter(tags=["WADO-RS rendered"])
@@ -38,20 +39,21 @@ def picture_type(request: Request) -> str:
 
 
 def render_options(request: Request, default_viewport: Viewport | None) -> tuple[Window | None, Viewport | None, int]:
+    """`window=center,width[,function]` (finite numbers), `viewport=columns,rows` (whole numbers up to
+    MAX_VIEWPORT; the source-region values that may follow are not supported and ignored) and `quality=1..100`."""
     parameters = request.query_params
     try:
         window = parse_window(parameters["window"]) if parameters.get("window") else None
-        viewport = default_viewport
-        if parameters.get("viewport"):
-            sizes = [int(float(v)) for v in parameters["viewport"].split(",")[:2]]
-            if len(sizes) != 2:
-                raise ValueError("viewport must be columns,rows")
-            viewport = Viewport(sizes[0], sizes[1])
-        quality = int(parameters.get("quality", "90"))
-        if not 1 <= quality <= 100:
-            raise ValueError(f"quality {quality} must be between 1 and 100")
     except ValueError as error:
-        raise InvalidQuery(str(error)) from error
+        raise InvalidQuery(f"window: {error}") from error
+    viewport = default_viewport
+    if parameters.get("viewport"):
+        sizes = parameters["viewport"].split(",")
+        if len(sizes) < 2:
+            raise InvalidQuery(f"viewport={parameters['viewport']!r} must be columns,rows")
+        columns, rows = (whole_number("viewport", size, 1, MAX_VIEWPORT) for size in sizes[:2])
+        viewport = Viewport(columns, rows)
+    quality = whole_number("quality", parameters["quality"], 1, 100) if parameters.get("quality") else 90
     return window, viewport, quality
 
 

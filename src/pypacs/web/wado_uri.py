@@ -12,12 +12,15 @@ from fastapi import APIRouter, Request, Response
 from pydicom import dcmread
 
 from pypacs.archive.errors import InvalidQuery
-from pypacs.imaging.render import MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
+from pypacs.imaging.render import MAX_VIEWPORT, MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
 from pypacs.imaging.transcode import EXPLICIT_LITTLE, converts_to_explicit_little_endian, to_explicit_little_endian
 from pypacs.imaging.voi import Window
+from pypacs.web.parameters import finite_number, whole_number
 from pypacs.web.wado import NotAcceptable, archive_of
 
 router = APIRouter(tags=["WADO-URI"])
+
+MAX_FRAME_NUMBER = 2**31 - 1  # Number of Frames is an IS
 
 # Attributes blanked by anonymize=yes (the identifying ones of PS3.15 E.1-1 a WADO-URI consumer sees most).
 IDENTIFYING = ("PatientName", "PatientID", "PatientBirthDate", "PatientAddress", "OtherPatientIDs",
@@ -36,12 +39,12 @@ def _required(request: Request, name: str) -> str:
 
 def _number(request: Request, name: str) -> float | None:
     text = request.query_params.get(name)
-    if text in (None, ""):
-        return None
-    try:
-        return float(text)
-    except ValueError as error:
-        raise InvalidQuery(f"WADO-URI parameter {name}={text!r} is not a number") from error
+    return None if text in (None, "") else finite_number(name, text)
+
+
+def _whole_number(request: Request, name: str, low: int, high: int) -> int | None:
+    text = request.query_params.get(name)
+    return None if text in (None, "") else whole_number(name, text, low, high)
 
 
 @router.get("/wado", summary="WADO-URI: one object as DICOM or as an image")
@@ -59,22 +62,28 @@ def wado_uri(request: Request) -> Response:
     if media_type is None:
         raise NotAcceptable(f"contentType {', '.join(content_types)} is not available; use application/dicom, "
                             f"{', '.join(MEDIA_TYPES)}")  # fmt: skip
+    frame, window, viewport, quality = _picture_options(request)
     ds = dcmread(path)
-    frame = int(_number(request, "frameNumber") or 1)
+    image = fit(render_frame(ds, frame - 1, window), viewport)
+    return Response(encode_picture(image, media_type, quality), media_type=media_type)
+
+
+def _picture_options(request: Request) -> tuple[int, Window | None, Viewport | None, int]:
+    """frameNumber (from 1), windowCenter + windowWidth, rows/columns (at most MAX_VIEWPORT) and imageQuality
+    (1-100, PS3.18 9.1.2.2); each checked here, so a bad one is a 400 naming it."""
+    frame = _whole_number(request, "frameNumber", 1, MAX_FRAME_NUMBER) or 1
     center, width = _number(request, "windowCenter"), _number(request, "windowWidth")
     if (center is None) != (width is None):
         raise InvalidQuery("windowCenter and windowWidth go together")
     try:
         window = Window(center, width) if center is not None and width is not None else None
     except ValueError as error:
-        raise InvalidQuery(str(error)) from error
-    rows, columns = _number(request, "rows"), _number(request, "columns")
-    viewport = None
-    if rows or columns:
-        viewport = Viewport(int(columns or 8192), int(rows or 8192))
-    quality = int(_number(request, "imageQuality") or 90)
-    image = fit(render_frame(ds, frame - 1, window), viewport)
-    return Response(encode_picture(image, media_type, quality), media_type=media_type)
+        raise InvalidQuery(f"windowCenter/windowWidth: {error}") from error
+    rows = _whole_number(request, "rows", 1, MAX_VIEWPORT)
+    columns = _whole_number(request, "columns", 1, MAX_VIEWPORT)
+    viewport = Viewport(columns or MAX_VIEWPORT, rows or MAX_VIEWPORT) if rows or columns else None
+    quality = _whole_number(request, "imageQuality", 1, 100) or 90
+    return frame, window, viewport, quality
 
 
 def _dicom(request: Request, data: bytes, stored: str) -> Response:
