@@ -201,3 +201,12 @@ def test_a_body_that_is_not_json_is_400(client: TestClient, images: list[Dataset
     response = client.post(f"{series_url(images)}/presentation-states", content=b"{not json",
                            headers={"content-type": "application/json"})  # fmt: skip
     assert response.status_code == 400
+
+
+def test_images_without_the_optional_patient_and_study_attributes_can_be_referenced(client: TestClient,
+                                                                                    archive: Archive):  # fmt: skip
+    images = image_series(1, PatientBirthDate=None, PatientSex=None, AccessionNumber=None, ReferringPhysicianName=None)
+    archive.store(encode(images[0]))
+    body = {"images": [{"sopInstanceUID": images[0].SOPInstanceUID}]}
+    assert client.post(f"{series_url(images)}/presentation-states", json=body).status_code == 201
+    assert client.post(f"{study_url(images)}/key-images", json=body).status_code == 201

@@ -40,6 +40,20 @@ class NewDocument:
         return cls(generate_uid(), generate_uid(), series_number, equipment)
 
 
+# Type 2 attributes of the Patient and General Study modules that highdicom copies from a referenced image, reading
+# each as an attribute: images that lack one (allowed: Type 2 may be empty) get it empty in the header given to it.
+PATIENT_AND_STUDY_TYPE_2 = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+                            "AccessionNumber", "StudyID", "ReferringPhysicianName")  # fmt: skip
+
+
+def evidence_header(image: Dataset) -> Dataset:
+    """The image's header (no pixel data expected) with the Type 2 patient and study attributes present."""
+    for keyword in PATIENT_AND_STUDY_TYPE_2:
+        if keyword not in image:
+            setattr(image, keyword, "")
+    return image
+
+
 def part10_bytes(ds: Dataset) -> bytes:
     """The document as a DICOM file (preamble, file meta, data set), as Archive.store takes it."""
     buffer = BytesIO()

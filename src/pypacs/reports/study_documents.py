@@ -25,6 +25,7 @@ from pypacs.reports.identity import (
     PRESENTATION_STATE_SERIES,
     Equipment,
     NewDocument,
+    evidence_header,
     part10_bytes,
 )
 from pypacs.reports.key_objects import sop as key_objects
@@ -159,7 +160,7 @@ def _headers(archive: Archive, study: str, instances: dict[str, RetrieveTarget],
         if reference.sop_class_uid not in (None, target.sop_class_uid):
             raise InvalidContent(f"image {sop} is of SOP class {target.sop_class_uid}, not {reference.sop_class_uid}")
         if sop not in headers:
-            headers[sop] = _read(archive, target, pixels=False)
+            headers[sop] = evidence_header(_read(archive, target, pixels=False))
     return headers
 
 
