@@ -4,6 +4,8 @@ archive's one ingest path, found by QIDO-RS and C-FIND's query model, read back;
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -210,3 +212,10 @@ def test_images_without_the_optional_patient_and_study_attributes_can_be_referen
     body = {"images": [{"sopInstanceUID": images[0].SOPInstanceUID}]}
     assert client.post(f"{series_url(images)}/presentation-states", json=body).status_code == 201
     assert client.post(f"{study_url(images)}/key-images", json=body).status_code == 201
+
+
+def test_the_http_app_leaves_highdicom_unimported_until_a_document_is_made():
+    """DIMSE worker processes import the HTTP app; highdicom costs each ~1 s and ~20 MB it never uses."""
+    code = "import sys, pypacs.web.app; print('highdicom' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr

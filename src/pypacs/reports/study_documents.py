@@ -1,7 +1,9 @@
 """The viewer's documents of a study in the archive: presentation states, measurement reports and key images made
 from JSON and stored through Archive.store (the one ingest path), listed and read back as JSON.
 
-Every image a document references is checked to be an instance of the study; no SQL and no paths here.
+Every image a document references is checked to be an instance of the study; no SQL and no paths here. The sop
+modules (highdicom: ~1 s and ~20 MB) are imported when a document is first made or read, not by every process that
+imports the HTTP app (the DIMSE workers do).
 """
 
 from __future__ import annotations
@@ -28,11 +30,8 @@ from pypacs.reports.identity import (
     evidence_header,
     part10_bytes,
 )
-from pypacs.reports.key_objects import sop as key_objects
 from pypacs.reports.key_objects.content import KeyImages, StoredKeyImages
-from pypacs.reports.measurement_report import sop as measurement_report
 from pypacs.reports.measurement_report.content import MeasurementReport, StoredMeasurementReport
-from pypacs.reports.presentation_state import sop as presentation_state
 from pypacs.reports.presentation_state.content import (
     PresentationState,
     PresentationStateSummary,
@@ -45,6 +44,8 @@ log = logging.getLogger(__name__)
 # -- presentation states ----------------------------------------------------------------------------------------
 def store_presentation_state(archive: Archive, study: str, series: str, state: PresentationState) -> StoredObject:
     """A GSPS for images of the study (`series`: the series the viewer shows; it must exist)."""
+    from pypacs.reports.presentation_state import sop as presentation_state
+
     instances = _instances_of_series(archive, study, series)
     references = [ImageReference(series_instance_uid=image.series_instance_uid, sop_instance_uid=image.sop_instance_uid)
                   for image in state.images]  # fmt: skip
@@ -59,6 +60,8 @@ def store_presentation_state(archive: Archive, study: str, series: str, state: P
 
 
 def presentation_states(archive: Archive, study: str) -> list[PresentationStateSummary]:
+    from pypacs.reports.presentation_state import sop as presentation_state
+
     summaries = []
     for target, ds in _documents(archive, study, {presentation_state.SOP_CLASS}):
         summaries.append(PresentationStateSummary(
@@ -72,6 +75,8 @@ def presentation_states(archive: Archive, study: str) -> list[PresentationStateS
 
 
 def read_presentation_state(archive: Archive, study: str, sop_instance: str) -> StoredPresentationState:
+    from pypacs.reports.presentation_state import sop as presentation_state
+
     target, ds = _document(archive, study, sop_instance, {presentation_state.SOP_CLASS}, "presentation state")
     state = presentation_state.read(ds)
     created = _created(ds, "PresentationCreationDate", "PresentationCreationTime")
@@ -80,6 +85,8 @@ def read_presentation_state(archive: Archive, study: str, sop_instance: str) -> 
 
 # -- measurement reports ----------------------------------------------------------------------------------------
 def store_measurement_report(archive: Archive, study: str, series: str, report: MeasurementReport) -> StoredObject:
+    from pypacs.reports.measurement_report import sop as measurement_report
+
     instances = _instances_of_series(archive, study, series)
     images = _headers(archive, study, instances, [measurement.image for measurement in report.measurements])
     completed = measurement_report.complete(report, images)
@@ -89,6 +96,8 @@ def store_measurement_report(archive: Archive, study: str, series: str, report: 
 
 def measurement_reports(archive: Archive, study: str) -> list[StoredMeasurementReport]:
     """Every TID 1500 report of the study that pypacs can read (others are left out, and logged)."""
+    from pypacs.reports.measurement_report import sop as measurement_report
+
     reports = []
     for target, ds in _documents(archive, study, set(measurement_report.READABLE_SOP_CLASSES)):
         try:
@@ -99,12 +108,16 @@ def measurement_reports(archive: Archive, study: str) -> list[StoredMeasurementR
 
 
 def read_measurement_report(archive: Archive, study: str, sop_instance: str) -> StoredMeasurementReport:
+    from pypacs.reports.measurement_report import sop as measurement_report
+
     target, ds = _document(archive, study, sop_instance, set(measurement_report.READABLE_SOP_CLASSES),
                            "measurement report")  # fmt: skip
     return _stored_report(target, ds)
 
 
 def _stored_report(target: RetrieveTarget, ds: Dataset) -> StoredMeasurementReport:
+    from pypacs.reports.measurement_report import sop as measurement_report
+
     report = measurement_report.read(ds)
     created = _created(ds, "ContentDate", "ContentTime")
     return StoredMeasurementReport.model_validate({**dict(report), **_uids(target), "created": created})
@@ -112,6 +125,8 @@ def _stored_report(target: RetrieveTarget, ds: Dataset) -> StoredMeasurementRepo
 
 # -- key images -------------------------------------------------------------------------------------------------
 def store_key_images(archive: Archive, study: str, selection: KeyImages) -> StoredObject:
+    from pypacs.reports.key_objects import sop as key_objects
+
     instances = {target.sop_instance_uid: target for target in archive.stored_instances(study)}
     images = _headers(archive, study, instances, selection.images)
     document = NewDocument.fresh(KEY_OBJECT_SERIES, _equipment(archive))
@@ -120,6 +135,8 @@ def store_key_images(archive: Archive, study: str, selection: KeyImages) -> Stor
 
 def key_images(archive: Archive, study: str) -> list[StoredKeyImages]:
     """Every key object selection of the study with the instances it references (unreadable ones logged)."""
+    from pypacs.reports.key_objects import sop as key_objects
+
     selections = []
     for target, ds in _documents(archive, study, {key_objects.SOP_CLASS}):
         try:
