@@ -13,7 +13,15 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut
 
 from pypacs.imaging.pixels import PixelDataError, decode_frame, modality_lut
-from pypacs.imaging.voi import Window, apply_voi_lut, apply_window, default_window, window_from_dataset
+from pypacs.imaging.voi import (
+    FULL_RANGE,
+    Window,
+    WindowRequest,
+    apply_voi_lut,
+    apply_window,
+    default_window,
+    window_from_dataset,
+)
 
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
 MAX_VIEWPORT = 8192  # pixels each way
@@ -31,9 +39,10 @@ class Viewport:
             raise ValueError(f"viewport {self.columns}x{self.rows} must be 1 to {MAX_VIEWPORT} pixels each way")
 
 
-def render_frame(ds: Dataset, index: int = 0, window: Window | None = None) -> np.ndarray:
+def render_frame(ds: Dataset, index: int = 0, window: WindowRequest = None) -> np.ndarray:
     """Frame `index` as uint8, (rows, columns) for greyscale or (rows, columns, 3) for colour. `window` (from a
-    request) wins over the object's VOI LUT and windows; without any, the frame's value range is used."""
+    request) wins over the object's VOI LUT and windows; without any, or with FULL_RANGE, the frame's value range
+    is used."""
     frame = decode_frame(ds, index)
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
     if photometric == "PALETTE COLOR":
@@ -48,8 +57,10 @@ def render_frame(ds: Dataset, index: int = 0, window: Window | None = None) -> n
     return (display * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
-def _voi(values: np.ndarray, ds: Dataset, index: int, window: Window | None) -> np.ndarray:
-    if window is not None:
+def _voi(values: np.ndarray, ds: Dataset, index: int, window: WindowRequest) -> np.ndarray:
+    if window == FULL_RANGE:
+        return apply_window(values, default_window(values))
+    if isinstance(window, Window):
         return apply_window(values, window)
     voi_luts = ds.get("VOILUTSequence")
     suggested = window_from_dataset(ds, index)

@@ -1,5 +1,5 @@
 """Value of interest: window centre/width (LINEAR, LINEAR_EXACT, SIGMOID), VOI LUTs, defaults and the standard
-radiology presets. Pure numpy: modality values in, display values in [0, 1] out.
+radiology presets (from window_presets.json). Pure numpy: modality values in, display values in [0, 1] out.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from pypacs.imaging.pixels import lut_values
+from pypacs.imaging.window_presets import preset_named, window_presets
 
 WindowFunction = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
 FUNCTIONS: tuple[str, ...] = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
@@ -33,27 +34,36 @@ class Window:
             raise ValueError(f"window width {self.width} must be {'> 0' if minimum == 0 else '>= 1'}")
 
 
-# Centre/width in HU as radiologists use them (CT); brain/subdural/stroke for head, the rest for the body.
+FULL_RANGE: Literal["full range"] = "full range"
+# What a request may ask for: a window, the frame's value range, or None: the object's own ("as stored").
+WindowRequest = Window | Literal["full range"] | None
+
+# Centre/width in HU (CT) by preset name ("lung", "brain", "soft tissue"…): each preset's default level and width.
 PRESETS: dict[str, Window] = {
-    "lung": Window(-600, 1500),
-    "mediastinum": Window(50, 350),
-    "soft tissue": Window(40, 400),
-    "abdomen": Window(60, 400),
-    "liver": Window(60, 160),
-    "brain": Window(40, 80),
-    "subdural": Window(75, 215),
-    "stroke": Window(32, 8),
-    "bone": Window(400, 1800),
-    "temporal bone": Window(600, 2800),
-    "angio": Window(300, 600),
+    preset.name: Window(preset.level.default, preset.width.default)
+    for preset in window_presets()
+    if preset.level is not None and preset.width is not None
 }
+
+
+def window_request(text: str) -> WindowRequest:
+    """`window=` of the rendered resources: `center,width[,function]`, or a preset's id or name (`lung`,
+    `brain-haemorrhage`, `soft tissue`, `as-stored`, `full-range`; any case)."""
+    preset = preset_named(text)
+    if preset is None:
+        return parse_window(text)
+    if preset.level is not None and preset.width is not None:
+        return Window(preset.level.default, preset.width.default)
+    if preset.kind == "full range":
+        return FULL_RANGE
+    return None
 
 
 def parse_window(text: str) -> Window:
     """`center,width[,function]` as in WADO-RS `window=` (function: linear, linear-exact, sigmoid)."""
     parts = [part.strip() for part in text.split(",")]
     if len(parts) not in (2, 3):
-        raise ValueError(f"window {text!r} must be center,width[,function]")
+        raise ValueError(f"window {text!r} must be center,width[,function] or a preset's name")
     try:
         center, width = float(parts[0]), float(parts[1])
     except ValueError as error:

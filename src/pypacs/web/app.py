@@ -21,7 +21,8 @@ from pypacs import __version__
 from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, InvalidQuery, NotFound, Refused, StorageFull
 from pypacs.archive.service import Archive
 from pypacs.imaging.pixels import PixelDataError
-from pypacs.web import qido, rendered, stow, wado, wado_uri
+from pypacs.reports.errors import InvalidContent, UnreadableDocument
+from pypacs.web import presentation, qido, rendered, stow, wado, wado_uri
 from pypacs.web.api import router as api_router
 from pypacs.web.multipart import MultipartError
 from pypacs.web.viewer import mount_viewer
@@ -48,6 +49,8 @@ _OTHER_ERRORS: list[tuple[type[Exception], int, str]] = [
     (stow.UnsupportedMediaType, 415, "Unsupported Media Type"),
     (MultipartError, 400, "Malformed multipart body"),
     (PixelDataError, 422, "Cannot produce the pixels"),
+    (InvalidContent, 400, "Invalid request"),
+    (UnreadableDocument, 422, "Cannot read the document"),
 ]
 
 
@@ -120,6 +123,7 @@ def create_app(archive: Archive) -> FastAPI:
         }
 
     app.include_router(api_router, prefix="/api")
+    app.include_router(presentation.router, prefix="/api")
     root = archive.settings.dicomweb_root
     for router in (qido.router, wado.router, rendered.router, stow.router):
         app.include_router(router, prefix=root)

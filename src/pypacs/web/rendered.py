@@ -16,7 +16,7 @@ from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.archive.service import Archive
 from pypacs.imaging.render import MAX_VIEWPORT, MEDIA_TYPES, Viewport, encode_picture, fit, render_frame
-from pypacs.imaging.voi import Window, parse_window
+from pypacs.imaging.voi import WindowRequest, window_request
 from pypacs.web.multipart import Part, parse_accept
 from pypacs.web.parameters import whole_number
 from pypacs.web.wado import NotAcceptable, archive_of, multipart_response, parse_frame_list
@@ -38,12 +38,13 @@ def picture_type(request: Request) -> str:
     raise NotAcceptable(f"rendered images are available as {', '.join(MEDIA_TYPES)}")
 
 
-def render_options(request: Request, default_viewport: Viewport | None) -> tuple[Window | None, Viewport | None, int]:
-    """`window=center,width[,function]` (finite numbers), `viewport=columns,rows` (whole numbers up to
+def render_options(request: Request, default_viewport: Viewport | None) -> tuple[WindowRequest, Viewport | None, int]:
+    """`window=center,width[,function]` (finite numbers) or a preset's id or name (imaging/window_presets.json),
+    `viewport=columns,rows` (whole numbers up to
     MAX_VIEWPORT; the source-region values that may follow are not supported and ignored) and `quality=1..100`."""
     parameters = request.query_params
     try:
-        window = parse_window(parameters["window"]) if parameters.get("window") else None
+        window = window_request(parameters["window"]) if parameters.get("window") else None
     except ValueError as error:
         raise InvalidQuery(f"window: {error}") from error
     viewport = default_viewport
