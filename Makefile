@@ -46,7 +46,7 @@ test: $(STAMP) viewer system-deps lint
 	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP) viewer
-	$(VENV)/bin/python -m pytest -q -m "not interop" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q -m "not interop and not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP) $(VIEWER_MODULES)
 	$(VENV)/bin/ruff check src tests bench
