@@ -1,10 +1,12 @@
-"""Process-wide set-up shared by the `pypacs` command and its worker processes: logging and library noise.
+"""Process-wide set-up shared by the `pypacs` command and its worker processes: logging, library noise, and the
+garbage collector once start-up is done.
 
 Called once at the start of a process, never by library code.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import warnings
 
@@ -24,3 +26,11 @@ def configure_process(settings: Settings, handler: logging.Handler) -> None:
         pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE
         logging.getLogger("pydicom").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom\.")
+
+
+def settle_memory() -> None:
+    """Move everything built at start-up (modules, dictionaries, the app) out of the garbage collector's sight:
+    otherwise each full collection walks those hundreds of thousands of objects again, ~50 ms, which large
+    query answers trigger every other request."""
+    gc.collect()
+    gc.freeze()

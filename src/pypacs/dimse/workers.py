@@ -101,7 +101,7 @@ def _worker_main(payload: dict[str, Any], parent_pid: int, ready: Any, counts: A
         signal.signal(signal_number, lambda *_: stopping.set())
     archive = Archive.open(settings, primary=False)
     server = start_dimse(settings, archive, shared_port=True, slots=AssociationSlots(counts, index))
-    from pypacs.node import settle_memory
+    from pypacs.runtime import settle_memory
 
     settle_memory()
     ready.put(os.getpid())
