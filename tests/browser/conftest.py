@@ -1,12 +1,15 @@
-"""The OHIF viewer (built, from npm) served as static files, pointed at a real `pypacs serve`, driven by
-Playwright in Debian's headless Chromium."""
+"""Browser tests' shared parts: headless Chromium (Debian's, driven by Playwright), a fresh page per test whose
+JavaScript errors fail it and whose steps are kept as screenshots (test-artifacts/browser/<test>/, or
+$PYPACS_TEST_ARTIFACTS), and the OHIF viewer (built, from npm) served as static files beside a real `pypacs serve`."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +22,7 @@ from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 REPO = Path(__file__).resolve().parents[2]
 OHIF_DIST = REPO / ".cache" / "ohif" / "3.13.2" / "dist"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("PYPACS_TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
 
 
 def ohif_config(dicomweb: str) -> str:
@@ -105,3 +109,43 @@ def browser() -> Iterator[object]:
             yield launched
         finally:
             launched.close()
+
+
+def artifact_folder(request: pytest.FixtureRequest) -> Path:
+    return ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+
+
+def artifact_dir(request: pytest.FixtureRequest) -> Path:
+    folder = artifact_folder(request)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A fresh 1400x900 page; JavaScript errors fail the test; its end state is kept as a screenshot."""
+    opened = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    folder = artifact_dir(request)
+    try:
+        yield opened
+        assert errors == []
+    finally:
+        opened.screenshot(path=str(folder / "end.png"))
+        opened.close()
+
+
+@pytest.fixture
+def step(page, request: pytest.FixtureRequest) -> Callable[[str], None]:  # type: ignore[no-untyped-def]
+    """step("brain preset") keeps a numbered screenshot of the page as it is now among the test's artifacts."""
+    folder = artifact_folder(request)
+    taken = [0]
+
+    def shoot(name: str) -> None:
+        taken[0] += 1
+        label = re.sub(r"[^\w.-]+", "-", name)
+        page.screenshot(path=str(folder / f"{taken[0]:02d}-{label}.png"))
+
+    return shoot

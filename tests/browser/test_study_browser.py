@@ -1,7 +1,7 @@
 """pypacs's own viewer in headless Chromium against a real `pypacs serve`: the study browser at / searches with
 wildcards, sorts and pages on the server, lists a study's series with thumbnails (and reports, presentation
 states and key objects by kind), downloads a study as a zip of its stored files, and opens it in the viewer;
-bad input gets a message, never a blank page. Screenshots are kept in each test's tmp_path."""
+bad input gets a message, never a blank page. Screenshots are kept in test-artifacts/browser/ (conftest.py)."""
 
 from __future__ import annotations
 
@@ -128,20 +128,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stop_pacs(pacs)
 
 
-@pytest.fixture
-def page(browser, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """A fresh page; JavaScript errors fail the test; a screenshot of the end state is kept in tmp_path."""
-    opened = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        yield opened
-        assert errors == []
-    finally:
-        opened.screenshot(path=str(tmp_path / f"{request.node.name}.png"))
-        opened.close()
-
-
 def rows(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.locator("tr.study td.name").all_inner_texts()
 
@@ -253,21 +239,23 @@ def test_downloading_a_study_gives_its_stored_files_byte_for_byte(page, served: 
             assert data == served.stored[uid], name
 
 
-def test_opening_a_study_shows_its_first_image_and_scrolls(page, served: Served):  # type: ignore[no-untyped-def]
+def test_opening_a_study_shows_its_first_image_and_scrolls(page, served: Served, step):  # type: ignore[no-untyped-def]
     search(page, served, id=served.ct_patient_id)
     page.click(f"tr.study[data-study-uid='{served.ct_study}'] a:has-text('Open')")
     page.wait_for_url(re.compile(r"/viewer\?study="))
-    page.wait_for_selector("#viewport[data-rendered]", timeout=60000)
-    status = page.locator("#viewport-status")
-    assert re.fullmatch(rf"Image 1 / {served.ct_slices} · W \d+ L -?\d+", status.inner_text())
-    canvas = page.locator("#viewport canvas").first
-    picture = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("L"), dtype=np.float32)
+    viewport = page.locator(".viewport-cell[data-active][data-rendered]")
+    viewport.wait_for(timeout=60000)
+    expect(viewport.locator("[data-field=image]")).to_have_text(f"Image 1/{served.ct_slices}")
+    assert re.fullmatch(r"W/L \d+/-?\d+", viewport.locator("[data-field=window]").inner_text())
+    step("first image")
+    picture = np.asarray(Image.open(io.BytesIO(viewport.locator("canvas").first.screenshot())).convert("L"),
+                         dtype=np.float32)  # fmt: skip
     middle = picture[picture.shape[0] // 4: 3 * picture.shape[0] // 4, picture.shape[1] // 4: 3 * picture.shape[1] // 4]
     assert middle.std() > 20  # an image with structure, not an empty viewport
     page.mouse.move(800, 450)
     page.mouse.wheel(0, 120)
-    page.wait_for_function("() => document.getElementById('viewport').dataset.imageIndex === '1'")
-    assert status.inner_text().startswith(f"Image 2 / {served.ct_slices}")
+    expect(viewport).to_have_attribute("data-image-index", "1")
+    expect(viewport.locator("[data-field=image]")).to_have_text(f"Image 2/{served.ct_slices}")
 
 
 @pytest.mark.parametrize("name", sorted(CODEC_FILES))
@@ -276,22 +264,25 @@ def test_compressed_frames_are_decoded_by_webassembly_served_same_origin(page, s
     page.on("response", lambda answer: codecs.append((answer.url, answer.status, answer.headers["content-type"]))
             if answer.url.endswith(".wasm") else None)  # fmt: skip
     page.goto(f"{served.url}/viewer?study={served.codec_studies[name]}", wait_until="networkidle")
-    page.wait_for_selector("#viewport[data-rendered]", timeout=60000)
-    expect(page.locator("#viewport-status")).to_have_text("Image 1 / 1 · W 1600 L 600")
+    viewport = page.locator(".viewport-cell[data-active][data-rendered]")
+    viewport.wait_for(timeout=60000)
+    expect(viewport.locator("[data-field=image]")).to_have_text("Image 1/1")
+    expect(viewport.locator("[data-field=window]")).to_have_text("W/L 1600/600")
     assert [(url.rsplit("/", 1)[1], status, kind) for url, status, kind in codecs] == [
         (CODEC_FILES[name], 200, "application/wasm")]
     assert all(url.startswith(f"{served.url}/viewer-assets/codecs-") for url, _, _ in codecs)
-    picture = np.asarray(Image.open(io.BytesIO(page.locator("#viewport canvas").first.screenshot())).convert("L"))
+    picture = np.asarray(Image.open(io.BytesIO(viewport.locator("canvas").first.screenshot())).convert("L"))
     assert picture.std() > 20  # the MR slice, not an empty viewport
 
 
 def test_the_viewer_lists_the_series_and_says_what_non_image_ones_hold(page, served: Served):  # type: ignore[no-untyped-def]
     page.goto(f"{served.url}/viewer?study={served.reports_study}", wait_until="networkidle")
-    page.wait_for_selector("#viewport[data-rendered]", timeout=60000)
+    page.wait_for_selector(".viewport-cell[data-active][data-rendered]", timeout=60000)
     assert page.locator("#series .series-card").count() == 1 + len(NON_IMAGE)
     assert "Reports, Rita" in page.inner_text("#study-header")
     page.click("#series .series-card:has-text('Key Object Selection')")
-    expect(page.locator("#viewport-status")).to_contain_text("Key Object Selection: this series holds no pictures")
+    expect(page.locator(".viewport-cell[data-active] .viewport-message")).to_contain_text(
+        "Key Object Selection: this series holds no pictures")
     expect(page.locator("#series .series-card:has-text('Key Object Selection')")).to_have_attribute("aria-pressed",
                                                                                                    "true")  # fmt: skip
 

@@ -29,7 +29,6 @@ export const Tag = {
   PatientSex: "00100040",
   StudyInstanceUID: "0020000D",
   SeriesInstanceUID: "0020000E",
-  StudyID: "00200010",
   SeriesNumber: "00200011",
   InstanceNumber: "00200013",
   NumberOfStudyRelatedSeries: "00201206",
@@ -38,6 +37,37 @@ export const Tag = {
   NumberOfFrames: "00280008",
   Rows: "00280010",
   Columns: "00280011",
+  PatientAge: "00101010",
+  StudyID: "00200010",
+  SeriesDate: "00080021",
+  ContentDate: "00080023",
+  ContentTime: "00080033",
+  InstitutionName: "00080080",
+  Manufacturer: "00080070",
+  SliceThickness: "00180050",
+  SpacingBetweenSlices: "00180088",
+  ImagerPixelSpacing: "00181164",
+  FrameTime: "00181063",
+  CineRate: "00180040",
+  RecommendedDisplayFrameRate: "00082144",
+  ImagePositionPatient: "00200032",
+  ImageOrientationPatient: "00200037",
+  FrameOfReferenceUID: "00200052",
+  SliceLocation: "00201041",
+  SamplesPerPixel: "00280002",
+  PhotometricInterpretation: "00280004",
+  PixelSpacing: "00280030",
+  BitsStored: "00280101",
+  PixelRepresentation: "00280103",
+  WindowCenter: "00281050",
+  WindowWidth: "00281051",
+  RescaleIntercept: "00281052",
+  RescaleSlope: "00281053",
+  RescaleType: "00281054",
+  TransferSyntaxUID: "00020010",
+  AvailableTransferSyntaxUID: "00083002",
+  PerFrameFunctionalGroupsSequence: "52009230",
+  SharedFunctionalGroupsSequence: "52009229",
 } as const;
 
 /** The first value of an attribute as text ("" when absent or empty); a person name as its alphabetic group. */
@@ -60,4 +90,10 @@ export function number(document: DicomJson, tag: string): number | undefined {
   const value = document[tag]?.Value?.[0];
   const parsed = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
   return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** Every value of an attribute as a number (values that are not numbers are left out). */
+export function numbers(document: DicomJson, tag: string): number[] {
+  const values = document[tag]?.Value ?? [];
+  return values.map((value) => (typeof value === "number" ? value : Number(value))).filter((value) => Number.isFinite(value));
 }

@@ -1,22 +1,19 @@
-// The reading page (`/viewer?study=…&series=…`): the study's series down the side, the chosen one in a single
-// stack viewport (scroll, window, zoom, pan). Layouts, presets and measurements come in later versions.
+// The reading page (`/viewer?study=…[&series=…][&layout=2x2]`): the study's series down the side, shown in one
+// to four viewports (reader.ts, loaded once the study is known: the series list shows before Cornerstone loads).
 
 import { dicomWebClient, studyArchiveUrl } from "../config";
 import { date, personName } from "../dicom/format";
 import { seriesList } from "../series/series-list";
 import { findStudy, studySeries, type SeriesSummary, type StudySummary } from "../series/series";
 import { el, errorText, replace, required, showMessage } from "../ui/dom";
+import type { LayoutName } from "./layout";
 
 const client = dicomWebClient();
 const message = required("message");
 const seriesColumn = required("series");
-const viewportElement = required("viewport");
-const status = required("viewport-status");
 const parameters = new URLSearchParams(location.search);
-
-type Viewer = typeof import("./stack-viewport");
-let viewer: Promise<Viewer> | undefined;
-let showing = 0; // which choice of series is the latest: an earlier one that finishes late is dropped
+const SERIES_DRAG_TYPE = "application/x-pypacs-series";
+const LAYOUT_NAMES = ["1x1", "1x2", "2x1", "2x2"];
 
 async function open(): Promise<void> {
   const uid = parameters.get("study")?.trim();
@@ -38,12 +35,23 @@ async function open(): Promise<void> {
     return;
   }
   describe(study);
-  replace(seriesColumn, seriesList(series, { client, onChoose: (chosen) => void choose(chosen) }));
-  const wanted = series.find((item) => item.uid === parameters.get("series")) ?? series.find((item) => item.hasPictures) ?? series[0];
-  if (wanted) {
-    await choose(wanted);
-  } else {
-    replace(status, "This study has no series.");
+  let reader: import("./reader").Reader | undefined;
+  replace(
+    seriesColumn,
+    seriesList(series, {
+      client,
+      dragType: SERIES_DRAG_TYPE,
+      onChoose: (chosen) => void reader?.showSeries(reader.active, chosen),
+    }),
+  );
+  if (series.length === 0) showMessage(message, "info", "This study has no series.");
+  try {
+    const { startReading } = await import("./start");
+    const layout = parameters.get("layout") ?? "";
+    const wanted = series.find((item) => item.uid === parameters.get("series")) ?? series.find((item) => item.hasPictures) ?? series[0];
+    reader = startReading(client, study, series, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted);
+  } catch (error) {
+    showMessage(message, "error", `The viewer could not start. ${errorText(error)}`, { label: "Try again", run: () => location.reload() });
   }
 }
 
@@ -60,35 +68,6 @@ function describe(study: StudySummary): void {
   const download = required<HTMLAnchorElement>("download");
   download.href = studyArchiveUrl(study.uid);
   download.hidden = false;
-}
-
-async function choose(series: SeriesSummary): Promise<void> {
-  const turn = ++showing;
-  for (const card of seriesColumn.querySelectorAll("[data-series-uid]")) {
-    card.setAttribute("aria-pressed", String(card.getAttribute("data-series-uid") === series.uid));
-  }
-  const url = new URL(location.href);
-  url.searchParams.set("series", series.uid);
-  history.replaceState(null, "", url);
-  showMessage(message, "info", null);
-  if (!series.hasPictures) {
-    (await viewer)?.clear(viewportElement);
-    replace(status, `${series.kind}: this series holds no pictures. Showing its contents comes in a later version.`);
-    return;
-  }
-  replace(status, "Loading the images…");
-  try {
-    viewer ??= import("./stack-viewport");
-    const shown = await (await viewer).showSeries(viewportElement, client, series, (text) => {
-      if (turn === showing) replace(status, text);
-    });
-    if (turn !== showing) return;
-    if (!shown) replace(status, "This series has no images to show.");
-  } catch (error) {
-    if (turn !== showing) return;
-    replace(status, "");
-    showMessage(message, "error", `The series could not be shown. ${errorText(error)}`, { label: "Try again", run: () => void choose(series) });
-  }
 }
 
 function fail(text: string, retry = false): void {

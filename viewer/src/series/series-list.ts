@@ -11,6 +11,8 @@ export interface SeriesListOptions {
   href?: (series: SeriesSummary) => string;
   /** ...or is a button that calls this (the reading page). */
   onChoose?: (series: SeriesSummary) => void;
+  /** Series with pictures can be dragged (the reading page: onto a viewport), their UID as this data type. */
+  dragType?: string;
 }
 
 export function seriesList(series: SeriesSummary[], options: SeriesListOptions): HTMLElement {
@@ -35,8 +37,16 @@ function seriesCard(series: SeriesSummary, options: SeriesListOptions): HTMLElem
     title: series.hasPictures ? undefined : series.kind,
   };
   if (options.href) return el("a", { ...attributes, href: options.href(series) }, ...content);
-  const button = el("button", { ...attributes, type: "button", "aria-pressed": "false" }, ...content);
+  const draggable = Boolean(options.dragType && series.hasPictures);
+  const button = el("button", { ...attributes, type: "button", "aria-pressed": "false", draggable: draggable ? "true" : undefined }, ...content);
   button.addEventListener("click", () => options.onChoose?.(series));
+  if (draggable) {
+    button.addEventListener("dragstart", (event) => {
+      event.dataTransfer?.setData(options.dragType!, series.uid);
+      event.dataTransfer?.setData("text/plain", series.description || series.uid);
+      if (event.dataTransfer) event.dataTransfer.effectAllowed = "copy";
+    });
+  }
   return button;
 }
 

@@ -1,0 +1,51 @@
+// Cornerstone3D set up once for the reading page: the core, the DICOM image loader (its decoding workers and
+// WebAssembly codecs from the bundle's folder, frames falling back to server decoding), the tools and one
+// rendering engine for every viewport.
+
+import { RenderingEngine, init as initCore } from "@cornerstonejs/core";
+import { init as initLoader } from "@cornerstonejs/dicom-image-loader";
+import {
+  AngleTool,
+  ArrowAnnotateTool,
+  EllipticalROITool,
+  LabelTool,
+  LengthTool,
+  PanTool,
+  PlanarFreehandROITool,
+  RectangleROITool,
+  ReferenceLinesTool,
+  StackScrollTool,
+  WindowLevelTool,
+  ZoomTool,
+  addTool,
+  init as initTools,
+} from "@cornerstonejs/tools";
+import { registerFrameLoader, requestHeaders } from "./frame-fallback";
+
+/** The folder of the WebAssembly decoders next to the bundle, named by the build (build.mjs). */
+declare const __CODECS_FOLDER__: string;
+
+export const ENGINE_ID = "pypacs-reading";
+
+let engine: RenderingEngine | undefined;
+
+/** The page's one rendering engine, Cornerstone started on first use. */
+export function renderingEngine(): RenderingEngine {
+  if (engine) return engine;
+  initCore();
+  initLoader({
+    maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
+    wasmBasePath: new URL(`./${__CODECS_FOLDER__}/`, import.meta.url).href,
+    beforeSend: (_xhr, imageId) => requestHeaders(imageId),
+  });
+  registerFrameLoader();
+  initTools();
+  for (const tool of [
+    StackScrollTool, WindowLevelTool, PanTool, ZoomTool, LengthTool, AngleTool, EllipticalROITool,
+    RectangleROITool, PlanarFreehandROITool, ArrowAnnotateTool, LabelTool, ReferenceLinesTool,
+  ]) {
+    addTool(tool);
+  }
+  engine = new RenderingEngine(ENGINE_ID);
+  return engine;
+}

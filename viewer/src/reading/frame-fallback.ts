@@ -1,0 +1,54 @@
+// Frames the browser cannot decode are asked for again, decoded by the server: the WADO-RS image loader first
+// asks for frames as stored (`transfer-syntax=*`, decoded here by the loader's codecs); when that fails (no
+// decoder for the syntax, a decoder error, a refused request) the same frame is asked for as Explicit VR Little
+// Endian, which pypacs transcodes. Only a failure of both is an error the reader sees.
+
+import { imageLoader, type Types } from "@cornerstonejs/core";
+import { wadors } from "@cornerstonejs/dicom-image-loader";
+
+export const EXPLICIT_LITTLE = "1.2.840.10008.1.2.1";
+const AS_SERVER_DECODED = `multipart/related; type="application/octet-stream"; transfer-syntax=${EXPLICIT_LITTLE}`;
+
+/** Image IDs whose frames are asked for decoded by the server, with why the browser's own decoding failed. */
+const serverDecoded = new Map<string, string>();
+const listeners = new Set<(imageId: string, reason: string) => void>();
+
+/** The Accept header the loader sends for this image: the server-decoded frames once the browser has failed. */
+export function requestHeaders(imageId: string): Record<string, string> | undefined {
+  return serverDecoded.has(imageId) ? { Accept: AS_SERVER_DECODED } : undefined;
+}
+
+/** Why the browser did not decode this frame itself, when it did not. */
+export function serverDecodedBecause(imageId: string): string | undefined {
+  return serverDecoded.get(imageId);
+}
+
+export function onServerDecoding(listener: (imageId: string, reason: string) => void): void {
+  listeners.add(listener);
+}
+
+export function reason(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error instanceof XMLHttpRequest) return `the server answered ${error.status} ${error.statusText}`.trim();
+  if (typeof error === "string") return error;
+  const detail = (error as { error?: unknown; message?: unknown } | null)?.error ?? (error as { message?: unknown } | null)?.message;
+  return detail ? reason(detail) : "the frame could not be decoded";
+}
+
+function loadWithFallback(imageId: string, options: Record<string, unknown> = {}): Types.IImageLoadObject {
+  const first = wadors.loadImage(imageId, options) as unknown as Types.IImageLoadObject;
+  if (serverDecoded.has(imageId)) return first;
+  const promise = first.promise.catch((error: unknown) => {
+    const why = reason(error);
+    serverDecoded.set(imageId, why);
+    for (const listener of listeners) listener(imageId, why);
+    const second = wadors.loadImage(imageId, options) as unknown as Types.IImageLoadObject;
+    return second.promise;
+  });
+  return { ...first, promise };
+}
+
+/** Put the falling-back loader in the place of the image loader's own `wadors:` one (after its init). */
+export function registerFrameLoader(): void {
+  imageLoader.registerImageLoader("wadors", loadWithFallback as unknown as Types.ImageLoaderFn);
+}

@@ -1,0 +1,48 @@
+// Starting the reader (Cornerstone and everything that uses it, loaded after the study's series are listed):
+// the reader with its parts, the side panel and the help dialog.
+
+import type { DicomWebClient } from "../dicomweb/client";
+import type { SeriesSummary, StudySummary } from "../series/series";
+import { el, replace, required } from "../ui/dom";
+import type { LayoutName } from "./layout";
+import { Reader } from "./reader";
+import { helpPanel } from "./shortcuts";
+import { SidePanel } from "./side-panel";
+
+export function startReading(
+  client: DicomWebClient,
+  study: StudySummary,
+  series: SeriesSummary[],
+  layout: LayoutName,
+  first: SeriesSummary | undefined,
+): Reader {
+  const reader = new Reader(client, study, series, {
+    message: required("message"),
+    toolbar: required("toolbar"),
+    viewports: required("viewports"),
+    seriesColumn: required("series"),
+    sidePanel: required("side-panel"),
+  });
+  const side = new SidePanel(required("side-panel"));
+  const help = required<HTMLDialogElement>("help");
+  const showHelp = () => {
+    if (help.open) {
+      help.close();
+      return;
+    }
+    replace(required("help-content"), helpPanel(reader.actions()));
+    help.showModal();
+  };
+  reader.add({
+    actions: () => [
+      { keys: ["?"], label: "This help", group: "Panels", run: showHelp },
+      { keys: ["Escape"], label: "Close the side panel", group: "Panels", run: () => side.show(undefined) },
+    ],
+  });
+  reader.toolbar.group("Panels", [{ id: "help", label: "?", title: "Keyboard shortcuts and help", keys: ["?"], run: showHelp }]);
+  help.querySelector("button[data-close]")?.addEventListener("click", () => help.close());
+  void side;
+  void el;
+  reader.start(layout, first);
+  return reader;
+}
