@@ -3,6 +3,7 @@ files under /viewer-assets/ with their media types and caching, and a page sayin
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -80,6 +81,30 @@ def test_the_decode_worker_and_codecs_are_served_same_origin(client: TestClient,
         assert response.headers["content-type"] == "application/wasm"
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert response.content[:4] == b"\0asm"
+
+
+def test_hashed_assets_are_sent_gzipped_and_compressed_once(
+    client: TestClient, manifest: dict, monkeypatch: pytest.MonkeyPatch
+):
+    compressed: list[int] = []
+    original = gzip.compress
+
+    def counted(data: bytes, **options: int) -> bytes:
+        compressed.append(len(data))
+        return original(data, **options)
+
+    monkeypatch.setattr(gzip, "compress", counted)
+    name = manifest["entries"]["style.css"]
+    for _ in range(2):
+        response = client.get(f"/viewer-assets/{name}", headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers["content-type"].startswith("text/css")
+        assert response.content == (BUILT_VIEWER / name).read_bytes()  # decoded once: not gzipped twice
+    assert compressed == [(BUILT_VIEWER / name).stat().st_size]
+    plain = client.get(f"/viewer-assets/{name}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == (BUILT_VIEWER / name).read_bytes()
+    wasm = client.get(f"/viewer-assets/{manifest['codecs']}/openjpegwasm_decode.wasm")
+    assert wasm.headers["content-encoding"] == "gzip" and wasm.headers["content-type"] == "application/wasm"
 
 
 def test_an_unchanged_asset_is_not_sent_again(client: TestClient, manifest: dict):
