@@ -41,7 +41,7 @@ function sequence(tag: string, item: DicomElement, dictionary: TagDictionary, pa
     const itemPath = `${path}/${index + 1}`;
     const details = el(
       "details",
-      { class: "tag-item", "data-path": itemPath, open: open.has(itemPath) },
+      { class: "tag-item", "data-path": itemPath, open: true }, // a sequence opened shows its items
       el("summary", { class: "tag-item-title" }, `Item ${index + 1}`),
       tagRows(child, dictionary, itemPath, open),
     );
@@ -50,7 +50,7 @@ function sequence(tag: string, item: DicomElement, dictionary: TagDictionary, pa
   return el("details", { class: "tag-sequence", "data-tag": tag, "data-path": path, open: open.has(path) }, summary, el("div", { class: "tag-items" }, ...children));
 }
 
-/** The rows of a data set; `open` names the sequences and items (by path) to show opened. */
+/** The rows of a data set; `open` names the sequences (by path) to show opened. */
 export function tagRows(dataset: DicomJson, dictionary: TagDictionary, path = "", open: Set<string> = new Set()): HTMLElement {
   const rows = Object.keys(dataset)
     .sort()
@@ -63,9 +63,9 @@ export function tagRows(dataset: DicomJson, dictionary: TagDictionary, path = ""
   return el("div", { class: "tag-rows" }, ...rows);
 }
 
-/** The paths of the sequences and items opened now (kept when another image is shown). */
+/** The paths of the sequences opened now (kept when another image is shown). */
 export function openPaths(root: HTMLElement): Set<string> {
-  return new Set([...root.querySelectorAll<HTMLDetailsElement>("details[open]")].map((details) => details.dataset.path ?? ""));
+  return new Set([...root.querySelectorAll<HTMLDetailsElement>("details.tag-sequence[open]")].map((details) => details.dataset.path ?? ""));
 }
 
 /** Show only what matches `query` (and the sequences holding a match, opened; all of a sequence that matches
