@@ -17,7 +17,7 @@ import {
   type Types as ToolTypes,
 } from "@cornerstonejs/tools";
 import { imagePlane, imageToWorld, worldToImage, type Point } from "../geometry";
-import { cachedPixelValues, measure, type Measurement, type MeasurementKind } from "./measure";
+import { cachedPixelValues, loadedPixelValues, measure, regionOf, type Measurement, type MeasurementKind } from "./measure";
 
 type Annotation = ToolTypes.Annotation;
 
@@ -76,6 +76,19 @@ export function measurementOf(annotation: Annotation): Measurement | undefined {
 
 export function measurements(): Measurement[] {
   return measurementAnnotations().flatMap((item) => measurementOf(item) ?? []);
+}
+
+/** These measurements with their region statistics, the images no longer in Cornerstone's cache loaded again. */
+export async function withStatistics(some: Measurement[]): Promise<Measurement[]> {
+  const complete: Measurement[] = [];
+  for (const measurement of some) {
+    const annotation = annotationByUid(measurement.uid);
+    if (annotation && !measurement.statistics && regionOf(measurement.kind, measurement.points, measurement.closed)) {
+      await loadedPixelValues(measurement.imageId);
+    }
+    complete.push((annotation && measurementOf(annotation)) ?? measurement);
+  }
+  return complete;
 }
 
 /** The measurement whose annotation holds this data (Cornerstone's text callbacks are given the data only). */

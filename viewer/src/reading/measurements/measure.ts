@@ -3,7 +3,7 @@
 // when nothing is known) and the modality's units for pixel values. Where the image's scale and values come from
 // (its metadata, Cornerstone's cached image) is here too; the arithmetic is in shapes.ts and region-statistics.ts.
 
-import { cache, metaData, type Types } from "@cornerstonejs/core";
+import { cache, imageLoader, metaData, type Types } from "@cornerstonejs/core";
 import { wadors } from "@cornerstonejs/dicom-image-loader";
 import { Tag, numbers, type DicomJson } from "../../dicomweb/json";
 import type { Point } from "../geometry";
@@ -69,6 +69,11 @@ export function pixelValuesOf(image: Types.IImage | undefined): PixelValues | un
 
 export function cachedPixelValues(imageId: string): PixelValues | undefined {
   return pixelValuesOf(cache.getImage(imageId) as Types.IImage | undefined);
+}
+
+/** The values of an image in modality units, loading it again when Cornerstone's cache no longer holds it. */
+export async function loadedPixelValues(imageId: string): Promise<PixelValues | undefined> {
+  return cachedPixelValues(imageId) ?? pixelValuesOf(await imageLoader.loadAndCacheImage(imageId));
 }
 
 /** The region a region measurement encloses, in image coordinates. */

@@ -19,6 +19,7 @@ import {
   removeMeasurement,
   selectMeasurement,
   selectedMeasurementUids,
+  withStatistics,
 } from "./annotations";
 import { MeasurementPanel } from "./measurement-panel";
 import { Places } from "./places";
@@ -119,7 +120,13 @@ export class MeasurementPart implements ReaderPart {
       return;
     }
     this.places.learnShown();
-    const mine = measurements().filter((measurement) => this.places.of(measurement.imageId)?.seriesUid === series);
+    let mine = measurements().filter((measurement) => this.places.of(measurement.imageId)?.seriesUid === series);
+    try {
+      mine = await withStatistics(mine);
+    } catch (error) {
+      this.panel.say("error", `The pixels of a measured image could not be loaded again for its statistics. ${errorText(error)}`);
+      return;
+    }
     const { values, leftOut } = toReport(mine, (imageId) => {
       const image = this.places.of(imageId)?.stackImage;
       return image && { sopInstanceUID: image.sopInstanceUid, ...(image.frame ? { frameNumber: image.frame } : {}) };
