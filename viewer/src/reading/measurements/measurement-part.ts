@@ -90,9 +90,9 @@ export class MeasurementPart implements ReaderPart {
     if (!annotation) return;
     const textual = ["ArrowAnnotate", "Label"].includes(annotation.metadata?.toolName ?? "");
     const answer = await askText(textual ? "Text" : "Label (e.g. Lesion 1)", String(annotation.data.label ?? ""));
-    if (answer === null && textual) return;
+    if (answer === null) return; // cancelled (or nothing typed): as it was
     const imageId = annotation.metadata?.referencedImageId ?? "";
-    relabel(uid, answer ?? "", this.places.cellShowing(imageId)?.host);
+    relabel(uid, answer, this.places.cellShowing(imageId)?.host);
     redraw(this.visibleViewportIds());
     this.refresh();
   }
