@@ -23,7 +23,9 @@ from tests.conftest import SHARED_CT, encode, make_dataset
 CT_SLICES = 28  # as many as the GE head CT has
 # pydicom's test files a reader may meet, one study each: the loader decodes some, the server the others.
 SYNTAX_FILES = ["JPEG-lossy.dcm", "image_dfl.dcm", "ExplVR_BigEnd.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_gdcm.dcm",
-                "JPEG2000.dcm", "JPEGLSNearLossless_16.dcm", "SC_rgb_dcmtk_+eb+cy+s2.dcm"]  # fmt: skip
+                "JPEG2000.dcm", "JPEGLSNearLossless_16.dcm", "SC_rgb_dcmtk_+eb+cy+s2.dcm",
+                "SC_rgb_rle_32bit.dcm"]  # fmt: skip
+SERVER_DECODED = {"SC_rgb_rle_32bit.dcm"}  # the image loader's RLE decoder has no 32-bit samples
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.web.viewer import BUILT_VIEWER
 from tests.browser.reading import field, marker, middle, open_study, picture, press, wait_window
-from tests.browser.reading_studies import SYNTAX_FILES, ReadingStudies, fill
+from tests.browser.reading_studies import SERVER_DECODED, SYNTAX_FILES, ReadingStudies, fill
 from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 
 pytestmark = pytest.mark.browser
@@ -259,6 +259,8 @@ def test_every_stored_syntax_is_shown_decoded_by_the_browser_or_else_by_the_serv
     expect(viewport.locator(".viewport-message[role=alert]")).to_be_hidden()
     expect(viewport).to_have_attribute("data-window", re.compile(r"\d"))
     assert picture(viewport).std() > 5
+    if name in SERVER_DECODED:
+        expect(field(viewport, "note")).to_contain_text(["Decoded by the server (the browser could not)"])
     step("shown")
 
 
