@@ -36,7 +36,17 @@ from tests.browser.phantoms import (
     Phantom,
     measurement_phantom,
 )
-from tests.browser.reading import ACTIVE, draw, image_texts, item, number, open_tab, shown_value
+from tests.browser.reading import (
+    ACTIVE,
+    RENDERED,
+    draw,
+    image_texts,
+    item,
+    number,
+    open_study,
+    open_tab,
+    shown_value,
+)
 from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 
 pytestmark = pytest.mark.browser
@@ -73,8 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def open_series(page, served: Served, series: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{served.url}/viewer?study={served.phantom.study}&series={series}", wait_until="networkidle")
-    page.locator(ACTIVE).wait_for(timeout=60000)
+    open_study(page, served.url, served.phantom.study, series=series)
 
 
 def test_a_length_across_the_square_reads_its_size_and_an_angle_its_degrees(page, served: Served, step):  # type: ignore[no-untyped-def]
@@ -218,7 +227,7 @@ def test_saved_measurements_are_a_tid1500_report_found_read_back_and_drawn_again
     assert region["mean"] == pytest.approx(shown_mean, abs=1e-6)
 
     page.reload(wait_until="networkidle")
-    page.locator(ACTIVE).wait_for(timeout=60000)
+    page.locator(RENDERED).wait_for(timeout=60000)
     open_tab(page, "m", "measurements", CT_SIZE)
     expect(item(page, "length")).to_have_count(0)
     stored_row = page.locator(f"li.report[data-sop-instance-uid='{sop.group(1)}']")
