@@ -55,12 +55,14 @@ lint: $(STAMP) $(VIEWER_MODULES)
 	cd viewer && node_modules/.bin/tsc --noEmit -p .
 	node scripts/check-npm-licences.mjs viewer
 
-bench: $(STAMP) system-deps
+# bench/viewer.py drives Chromium (Playwright) through pypacs's viewer and OHIF's build: system-deps fetches both.
+bench: $(STAMP) viewer system-deps
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/query.py
 	$(VENV)/bin/python bench/find.py
 	$(VENV)/bin/python bench/retrieve.py
 	$(VENV)/bin/python bench/dicomweb.py
+	$(VENV)/bin/python bench/viewer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info viewer/node_modules $(VIEWER_OUT)

@@ -25,7 +25,7 @@ Headless Chromium draws WebGL with SwiftShader (on the CPU) where there is no GP
 
 Needs Chromium, Playwright and the OHIF build (`make system-deps`) and the built viewer (`make viewer`).
 
-    .venv/bin/python bench/viewer.py [--rounds 3] [--memory-rounds 2] [--data-dir DIR] [--only pypacs] [--json F]
+    .venv/bin/python bench/viewer.py [--rounds 5] [--memory-rounds 3] [--data-dir DIR] [--only pypacs] [--json F]
 """
 
 from __future__ import annotations
@@ -572,8 +572,8 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds per viewer (default 3)")
-    parser.add_argument("--memory-rounds", type=int, default=2, help="memory measurements per viewer (default 2)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per viewer (default 5)")
+    parser.add_argument("--memory-rounds", type=int, default=3, help="memory measurements per viewer (default 3)")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to scroll and to drag (default 3)")
     parser.add_argument("--data-dir", type=Path, help="keep the archive here and reuse it in later runs")
     parser.add_argument("--only", nargs="+", choices=VIEWERS, default=list(VIEWERS), help="measure only these")
