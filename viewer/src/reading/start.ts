@@ -5,18 +5,20 @@ import type { DicomWebClient } from "../dicomweb/client";
 import type { SeriesSummary, StudySummary } from "../series/series";
 import { el, replace, required } from "../ui/dom";
 import type { LayoutName } from "./layout";
+import { installDocuments } from "./documents";
 import { Reader } from "./reader";
+import type { SeriesColumn } from "./series-column";
 import { helpPanel } from "./shortcuts";
 import { SidePanel } from "./side-panel";
 
 export function startReading(
   client: DicomWebClient,
   study: StudySummary,
-  series: SeriesSummary[],
+  column: SeriesColumn,
   layout: LayoutName,
   first: SeriesSummary | undefined,
 ): Reader {
-  const reader = new Reader(client, study, series, {
+  const reader = new Reader(client, study, column.series, {
     message: required("message"),
     toolbar: required("toolbar"),
     viewports: required("viewports"),
@@ -41,6 +43,7 @@ export function startReading(
   });
   reader.toolbar.group("Panels", [{ id: "help", label: "?", title: "Keyboard shortcuts and help", keys: ["?"], run: showHelp }]);
   help.querySelector("button[data-close]")?.addEventListener("click", () => help.close());
+  installDocuments(reader, column, side);
   void side;
   void el;
   reader.start(layout, first);

@@ -298,7 +298,7 @@ export class ViewportCell {
       notes: this.notes(image),
     });
     this.slider.value = String(index + 1);
-    Object.assign(this.root.dataset, { imageIndex: String(index), window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
+    Object.assign(this.root.dataset, { imageIndex: String(index), sopInstanceUid: image.sopInstanceUid, window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
     if (shown) this.updateMarks(viewport, image);
     this.hooks.changed(this);
   }
