@@ -64,6 +64,7 @@ def test_a_marked_image_saved_as_key_image_is_stored_listed_and_shown_from_the_s
 
     # one more marked and not saved: the card's stack holds both, saved first
     page.keyboard.press("End")
+    expect(viewport).to_have_attribute("data-sop-instance-uid", served.sops[-1])
     page.keyboard.press("k")
     expect(card).to_contain_text("1 marked, not saved")
     expect(card).to_contain_text("2 images")

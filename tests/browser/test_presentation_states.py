@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -36,16 +37,14 @@ from tests.browser.reading_study import (
 
 pytestmark = pytest.mark.browser
 
-ROTATED, CORNER = 801, 802  # series numbers of the highdicom states
+ROTATED, CORNER, TRUE_SIZE = 801, 802, 804  # series numbers of the highdicom states
 DCMPSMK = 803
+MM_PER_CSS_PIXEL = 25.4 / 96  # what "true size" means on a screen that does not say its pixel pitch
 
 
-def gsps(images: list[Dataset], series_number: int, label: str, *, window: tuple[float, float],
-         annotations: list[hd.pr.GraphicAnnotation], rotation: int = 0, flip: bool = False,
-         area: tuple[tuple[int, int], tuple[int, int]] | None = None) -> bytes:  # fmt: skip
-    """A GSPS made by highdicom (not by pypacs): a window (center, width), annotations on layer NOTES, and by hand
-    the Spatial Transformation module and a displayed area."""
-    state = hd.pr.GrayscaleSoftcopyPresentationState(
+def presentation_state(images: list[Dataset], series_number: int, label: str, window: tuple[float, float],
+                       annotations: list[hd.pr.GraphicAnnotation]) -> Dataset:  # fmt: skip
+    return hd.pr.GrayscaleSoftcopyPresentationState(
         referenced_images=images, series_instance_uid=generate_uid(), series_number=series_number,
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer="highdicom test",
         manufacturer_model_name="test", software_versions="1", device_serial_number="1", content_label=label,
@@ -54,12 +53,26 @@ def gsps(images: list[Dataset], series_number: int, label: str, *, window: tuple
         voi_lut_transformations=[hd.pr.SoftcopyVOILUTTransformation(window_center=[window[0]],
                                                                     window_width=[window[1]])],
     )  # fmt: skip
+
+
+def gsps(images: list[Dataset], series_number: int, label: str, *, window: tuple[float, float],
+         annotations: list[hd.pr.GraphicAnnotation], rotation: int = 0, flip: bool = False,
+         area: tuple[tuple[int, int], tuple[int, int]] | None = None, true_size: bool = False) -> bytes:  # fmt: skip
+    """A GSPS made by highdicom (not by pypacs): a window (center, width), annotations on layer NOTES, and by hand
+    the Spatial Transformation module and a displayed area."""
+    with warnings.catch_warnings():  # the anonymised CT's patient name has a single component, as it may
+        warnings.filterwarnings("ignore", "The string .* is unlikely to represent the intended person name")
+        state = presentation_state(images, series_number, label, window, annotations)
     if rotation or flip:
         state.ImageRotation, state.ImageHorizontalFlip = rotation, "Y" if flip else "N"
     if area:
         item = state.DisplayedAreaSelectionSequence[0]
         item.DisplayedAreaTopLeftHandCorner, item.DisplayedAreaBottomRightHandCorner = list(area[0]), list(area[1])
         item.PresentationSizeMode = "SCALE TO FIT"
+    if true_size:
+        item = state.DisplayedAreaSelectionSequence[0]
+        item.PresentationSizeMode, item.PresentationPixelSpacing = "TRUE SIZE", list(images[0].PixelSpacing)
+        del item.PresentationPixelAspectRatio
     return part10_bytes(state)
 
 
@@ -88,7 +101,9 @@ def states_made_elsewhere(study: ReadingStudy, tmp: Path) -> list[bytes]:
     first = images[0]
     corner = gsps([first], CORNER, "CORNER", window=(-5000, 10), area=((1, 1), (8, 8)),
                   annotations=[on(first, [polyline((0, 0), (4, 4))], [])])
-    return [rotated, corner, dcmpsmk_state(study, tmp)]
+    true_size = gsps([first], TRUE_SIZE, "TRUE SIZE", window=(40, 80), true_size=True,
+                     annotations=[on(first, [polyline((0, 0), (4, 4))], [])])
+    return [rotated, corner, true_size, dcmpsmk_state(study, tmp)]
 
 
 def dcmpsmk_state(study: ReadingStudy, tmp: Path) -> bytes:
@@ -129,12 +144,18 @@ def apply_from_panel(page, study: ReadingStudy, label: str) -> None:  # type: ig
     item = page.locator(f".presentation-states li[data-sop-instance-uid='{state_uid(study, label)}']")
     item.locator("button[data-action=apply]").click()
     expect(item).to_have_attribute("data-applied", "true")
-    expect(page.locator("#message")).to_contain_text("applied")
+    expect(page.locator(f"{ACTIVE} .presentation-badge")).to_contain_text(label)
 
 
 def svg_points(page, selector: str) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
     text = page.locator(f"{ACTIVE} .presentation-layer {selector}").first.get_attribute("points") or ""
     return [(float(x), float(y)) for x, y in (pair.split(",") for pair in text.split())]
+
+
+def set_window(page, width: float, level: float) -> None:  # type: ignore[no-untyped-def]
+    page.fill(".window-form input[name=width]", str(width))
+    page.fill(".window-form input[name=level]", str(level))
+    page.click(".window-form button[type=submit]")
 
 
 def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +175,7 @@ def test_an_arrow_and_a_length_saved_as_a_state_are_drawn_again_after_a_reload(p
         page.keyboard.press("ArrowDown")
     expect(viewport.locator("[data-field=image]")).to_have_text(re.compile(r"Image 3/"))
     page.keyboard.press("f")  # fitted on this image, as applying will fit it
-    page.keyboard.press("3")  # the brain window
+    set_window(page, 80, 40)
     expect(viewport.locator("[data-field=window]")).to_have_text("W/L 80/40")
     canvas = page.locator(f"{ACTIVE} canvas").first.bounding_box()
     cx, cy = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
@@ -231,7 +252,7 @@ def test_a_highdicom_state_turns_then_flips_windows_and_draws_its_annotations(pa
     step("upright")
     rotated = next(state for state in stored_states(served) if state["label"] == "ROTATED")
     page.locator(f"#series [data-series-uid='{rotated['seriesInstanceUID']}']").click()
-    expect(page.locator("#message")).to_have_text("Presentation state ROTATED applied.")
+    expect(viewport.locator(".presentation-badge")).to_have_text("ROTATED · made by highdicom (rotated)")
     expect(viewport.locator("[data-field=window]")).to_have_text("W/L 400/40")
     middle = len(served.sops) // 2
     expect(viewport.locator("[data-field=image]")).to_have_text(re.compile(rf"Image {middle + 1}/"))
@@ -278,9 +299,10 @@ def test_a_displayed_area_of_eight_pixels_fills_the_viewport_and_graphics_land_o
 
 def test_a_dcmpsmk_state_gives_its_image_its_own_window_back(page, served, step):  # type: ignore[no-untyped-def]
     viewport = open_study(page, served)
-    page.keyboard.press("3")
+    set_window(page, 80, 40)
     expect(viewport.locator("[data-field=window]")).to_have_text("W/L 80/40")
-    made = next(state for state in stored_states(served) if state["label"] not in ("ROTATED", "CORNER", "ARROW TEST"))
+    ours = ("ROTATED", "CORNER", "TRUE SIZE", "ARROW TEST", "ZOOMED")
+    made = next(state for state in stored_states(served) if state["label"] not in ours)
     page.keyboard.press("P")
     item = page.locator(f".presentation-states li[data-sop-instance-uid='{made['sopInstanceUID']}']")
     item.locator("button[data-action=apply]").click()
@@ -288,3 +310,42 @@ def test_a_dcmpsmk_state_gives_its_image_its_own_window_back(page, served, step)
     expect(viewport.locator("[data-field=window]")).to_have_text(own_window(served.headers[3]))
     expect(viewport.locator(".presentation-layer *")).to_have_count(0)
     step("dcmpsmk state applied")
+
+
+def test_true_size_shows_a_pixel_as_large_as_its_spacing_on_a_96_dpi_screen(page, served, step):  # type: ignore[no-untyped-def]
+    open_study(page, served)
+    apply_from_panel(page, served, "TRUE SIZE")
+    spacing = float(served.headers[0].PixelSpacing[1])
+    zoom = float(page.locator(ACTIVE).get_attribute("data-zoom") or 0)  # screen pixels per image pixel
+    assert abs(zoom - spacing / MM_PER_CSS_PIXEL) < 0.01, zoom
+    step("true size")
+
+
+def test_a_zoomed_turned_and_flipped_view_saved_comes_back_as_it_was(page, served, step):  # type: ignore[no-untyped-def]
+    viewport = open_study(page, served)
+    page.keyboard.press("P")
+    expect(page.locator(".presentation-states")).to_be_visible()
+    page.keyboard.press("f")
+    for key in ("+", "+", "r", "h"):
+        page.keyboard.press(key)
+    sides = ("top", "bottom", "left", "right")
+    marker = {side: viewport.locator(f".orientation-marker[data-side={side}]") for side in sides}
+    before = {side: marker[side].inner_text() for side in sides}
+    zoom = float(viewport.get_attribute("data-zoom") or 0)
+    size = page.locator(f"{ACTIVE} canvas").first.bounding_box()
+    page.keyboard.press("S")
+    page.locator("dialog.ask-form input[name=label]").fill("zoomed")
+    page.locator("dialog.ask-form button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("Presentation state ZOOMED saved with 0 annotations.")
+    step("zoomed, turned and flipped")
+    page.keyboard.press("x")  # upright, fitted
+    expect(viewport).not_to_have_attribute("data-zoom", f"{zoom:.3f}")
+    apply_from_panel(page, served, "ZOOMED")
+    for side in sides:
+        expect(marker[side]).to_have_text(before[side])
+    # the displayed area is the part of the image that was on the screen (rounded out to whole pixels), scaled to
+    # fit the viewport, whose size the message above it changed
+    now = page.locator(f"{ACTIVE} canvas").first.bounding_box()
+    expected = zoom * min(now["width"] / size["width"], now["height"] / size["height"])
+    assert abs(float(viewport.get_attribute("data-zoom") or 0) - expected) / expected < 0.01
+    step("applied")

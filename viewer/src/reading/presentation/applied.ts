@@ -60,6 +60,8 @@ export class AppliedPresentation {
   state: StoredPresentationState | undefined;
   private content: Content | undefined;
   private areaShown = "";
+  /** The camera zoom (parallel scale) this showed a displayed area with: still it, the area follows resizes. */
+  private scaleShown: number | undefined;
   private readonly layer = svgLayer("presentation-layer");
   private readonly badge = el("div", { class: "presentation-badge", hidden: true });
 
@@ -67,6 +69,7 @@ export class AppliedPresentation {
     cell.root.append(this.layer, this.badge);
     cell.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.newImage());
     cell.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.draw());
+    new ResizeObserver(() => requestAnimationFrame(() => this.resized())).observe(cell.host);
   }
 
   /** Apply a state to the viewport (which shows its images): go to its first annotated image, turn, window, zoom. */
@@ -98,6 +101,7 @@ export class AppliedPresentation {
     if (!this.state) return;
     this.state = undefined;
     this.content = undefined;
+    this.scaleShown = undefined;
     delete this.cell.root.dataset.presentationState;
     this.badge.hidden = true;
     this.layer.replaceChildren();
@@ -126,6 +130,16 @@ export class AppliedPresentation {
     this.areaShown = key;
     if (area) showDisplayedArea(viewport, imagePlane(viewport.getCurrentImageId()), area);
     else fit(viewport, this.cell.orientation);
+    this.scaleShown = area ? viewport.getCamera().parallelScale : undefined;
+  }
+
+  /** The viewport changed size: a displayed area the reader has not zoomed away from is shown again (true size
+   * stays true, an area still fills the viewport). */
+  private resized(): void {
+    const viewport = this.cell.viewport;
+    if (!viewport || !this.state || this.scaleShown === undefined) return;
+    if (Math.abs((viewport.getCamera().parallelScale ?? 0) - this.scaleShown) > 1e-6 * this.scaleShown) return;
+    this.presentImage(viewport, true);
   }
 
   private stillShown(): boolean {

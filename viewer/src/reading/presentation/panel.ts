@@ -111,7 +111,6 @@ export class PresentationStatesPart implements ReaderPart {
         await reader.showSeries(cell, series);
       }
       await this.view(cell).apply(state);
-      reader.notify("info", `Presentation state ${state.label} applied.`);
     } catch (error) {
       reader.notify("error", `The presentation state ${summary.label || summary.sopInstanceUID} could not be applied: ${errorText(error)}`);
     }
