@@ -349,3 +349,58 @@ def test_a_zoomed_turned_and_flipped_view_saved_comes_back_as_it_was(page, serve
     expected = zoom * min(now["width"] / size["width"], now["height"] / size["height"])
     assert abs(float(viewport.get_attribute("data-zoom") or 0) - expected) / expected < 0.01
     step("applied")
+
+
+def test_every_tools_drawing_is_saved_as_dicom_graphics_and_drawn_back(page, served, step):  # type: ignore[no-untyped-def]
+    viewport = open_study(page, served)
+    page.keyboard.press("P")
+    expect(page.locator(".presentation-states")).to_be_visible()
+    page.keyboard.press("f")
+    canvas = page.locator(f"{ACTIVE} canvas").first.bounding_box()
+    cx, cy = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
+    page.keyboard.press("n")  # angle: drag the first arm, click the end of the second
+    drag(page, (cx - 200, cy + 150), (cx - 150, cy + 100))
+    page.mouse.click(cx - 100, cy + 150)
+    page.keyboard.press("e")
+    drag(page, (cx + 100, cy - 150), (cx + 180, cy - 100))
+    page.keyboard.press("b")
+    drag(page, (cx - 250, cy - 250), (cx - 180, cy - 200))
+    page.keyboard.press("d")  # freehand: round and back to the start
+    page.mouse.move(cx + 60, cy + 60)
+    page.mouse.down()
+    for x, y in [(100, 60), (120, 100), (100, 140), (60, 140), (40, 100), (60, 62)]:
+        page.mouse.move(cx + x, cy + y, steps=5)
+    page.mouse.up()
+    page.keyboard.press("t")
+    page.mouse.click(cx + 150, cy + 200)
+    page.locator("dialog.ask input").fill("note here")
+    page.keyboard.press("Enter")
+    step("every tool")
+    page.keyboard.press("S")
+    page.locator("dialog.ask-form input[name=label]").fill("every tool")
+    page.locator("dialog.ask-form button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("Presentation state EVERY TOOL saved with 5 annotations.")
+
+    state = httpx.get(f"{served.url}/api/studies/{served.study}/presentation-states/"
+                      f"{state_uid(served, 'EVERY TOOL')}").json()  # fmt: skip
+    graphics = {(item["layer"], graphic["type"], len(graphic["points"])): graphic
+                for item in state["annotations"] for graphic in item["graphics"]}  # fmt: skip
+    assert ("MEASUREMENTS", "POLYLINE", 3) in graphics and ("MEASUREMENTS", "ELLIPSE", 4) in graphics
+    rectangle = graphics[("MEASUREMENTS", "POLYLINE", 5)]["points"]
+    assert rectangle[0] == rectangle[-1] and len({tuple(point) for point in rectangle}) == 4
+    freehand = next(g["points"] for key, g in graphics.items() if key[1] == "POLYLINE" and key[2] > 5)
+    assert freehand[0] == freehand[-1]
+    [note] = [text for item in state["annotations"] if item["layer"] == "TEXT" for text in item["texts"]]
+    assert note["text"] == "note here" and note["anchorVisible"] is False and note["box"] is None
+    measured = [text["text"] for item in state["annotations"] if item["layer"] == "MEASUREMENTS"
+                for text in item["texts"]]  # fmt: skip
+    assert any(text.endswith("°") for text in measured) and sum("Area" in text for text in measured) == 3
+
+    page.keyboard.press("x")
+    apply_from_panel(page, served, "EVERY TOOL")
+    layer = viewport.locator(".presentation-layer")
+    expect(layer.locator(".ps-graphic")).to_have_count(4)
+    expect(layer.locator("[data-graphic-type=ELLIPSE]")).to_have_count(1)
+    expect(layer.locator("text[data-text='note here']")).to_have_count(1)
+    expect(layer.locator("text.ps-text")).to_have_count(5)
+    step("drawn back")

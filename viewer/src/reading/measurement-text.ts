@@ -77,10 +77,15 @@ export function regionLines(stats: MeasurementStats | undefined, imageId: string
   return lines;
 }
 
-type Lines = (data: { cachedStats?: Record<string, MeasurementStats> }, targetId: string) => string[];
+/** The tools name the image they measure with a target ID; the rectangle tool gives a list of them. */
+type Lines = (data: { cachedStats?: Record<string, MeasurementStats> }, target: string | string[]) => string[];
+
+function first(target: string | string[]): string {
+  return (Array.isArray(target) ? target[0] : target) ?? "";
+}
 
 export const textLines: Record<"length" | "angle" | "region", Lines> = {
-  length: (data, targetId) => lengthLines(data.cachedStats?.[targetId], imageIdOfTarget(targetId)),
-  angle: (data, targetId) => angleLines(data.cachedStats?.[targetId]),
-  region: (data, targetId) => regionLines(data.cachedStats?.[targetId], imageIdOfTarget(targetId)),
+  length: (data, target) => lengthLines(data.cachedStats?.[first(target)], imageIdOfTarget(first(target))),
+  angle: (data, target) => angleLines(data.cachedStats?.[first(target)]),
+  region: (data, target) => regionLines(data.cachedStats?.[first(target)], imageIdOfTarget(first(target))),
 };

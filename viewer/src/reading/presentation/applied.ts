@@ -69,6 +69,7 @@ export class AppliedPresentation {
     cell.root.append(this.layer, this.badge);
     cell.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.newImage());
     cell.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.draw());
+    cell.host.addEventListener(Enums.Events.CAMERA_MODIFIED, () => this.draw());
     new ResizeObserver(() => requestAnimationFrame(() => this.resized())).observe(cell.host);
   }
 
@@ -134,12 +135,13 @@ export class AppliedPresentation {
   }
 
   /** The viewport changed size: a displayed area the reader has not zoomed away from is shown again (true size
-   * stays true, an area still fills the viewport). */
+   * stays true, an area still fills the viewport); the annotations are drawn again. */
   private resized(): void {
     const viewport = this.cell.viewport;
-    if (!viewport || !this.state || this.scaleShown === undefined) return;
-    if (Math.abs((viewport.getCamera().parallelScale ?? 0) - this.scaleShown) > 1e-6 * this.scaleShown) return;
-    this.presentImage(viewport, true);
+    if (!viewport || !this.state) return;
+    const scale = viewport.getCamera().parallelScale ?? 0;
+    if (this.scaleShown !== undefined && Math.abs(scale - this.scaleShown) <= 1e-6 * this.scaleShown) this.presentImage(viewport, true);
+    this.draw(); // the canvas has another size: every point moved
   }
 
   private stillShown(): boolean {
