@@ -127,7 +127,7 @@ def page(browser, request: pytest.FixtureRequest):  # type: ignore[no-untyped-de
     """A fresh 1400x900 page; JavaScript errors fail the test; its end state is kept as a screenshot."""
     opened = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("pageerror", lambda error: errors.append(f"{error.message}\n{error.stack or ''}".strip()))
     folder = artifact_dir(request)
     try:
         yield opened

@@ -1,6 +1,6 @@
 """A study to read in the browser tests of the viewer's documents: the shared GE head CT when present (28 slices,
 tilted gantry), else a small synthetic CT, stored in a fresh archive served by a real `pypacs serve`; and what the
-tests ask of the reading page (open it, the active viewport, its canvas as pixels, the overlay's window text)."""
+tests ask of the reading page (open it with reading.py, its canvas as pixels, the overlay's window text)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.synthetic import PatientInfo, SeriesSpec, encode_part10, make_study
 from pypacs.web.viewer import BUILT_VIEWER
+from tests.browser.reading import ACTIVE
+from tests.browser.reading import open_study as open_reading
 from tests.conftest import SHARED_CT
 from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 
@@ -69,15 +71,9 @@ def serving(root: Path, more: Callable[[ReadingStudy], list[bytes]] = lambda stu
         stop_pacs(pacs)
 
 
-ACTIVE = ".viewport-cell[data-active]"
-
-
 def open_study(page, study: ReadingStudy):  # type: ignore[no-untyped-def]
     """The reading page of the study, its first image shown; returns the active viewport."""
-    page.goto(f"{study.url}/viewer?study={study.study}", wait_until="networkidle")
-    viewport = page.locator(f"{ACTIVE}[data-rendered]")
-    viewport.wait_for(timeout=60000)
-    return viewport
+    return open_reading(page, study.url, study.study)
 
 
 def window_text(width: float, center: float) -> str:

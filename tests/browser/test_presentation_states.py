@@ -246,6 +246,8 @@ def test_an_arrow_and_a_length_saved_as_a_state_are_drawn_again_after_a_reload(p
 
 def test_a_highdicom_state_turns_then_flips_windows_and_draws_its_annotations(page, served, step):  # type: ignore[no-untyped-def]
     viewport = open_study(page, served)
+    for side in ("top", "left"):
+        expect(viewport.locator(f".orientation-marker[data-side={side}]")).to_have_text(re.compile(r"\w"))
     markers = {side: viewport.locator(f".orientation-marker[data-side={side}]").inner_text()
                for side in ("top", "bottom", "left", "right")}  # fmt: skip
     assert all(markers.values()), markers

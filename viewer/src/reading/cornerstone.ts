@@ -39,6 +39,11 @@ export function renderingEngine(): RenderingEngine {
     beforeSend: (_xhr, imageId) => requestHeaders(imageId),
   });
   registerFrameLoader();
+  // The image loader leaves some of its internal promises of a failed frame request unhandled (rejected with the
+  // XMLHttpRequest). The failure itself reaches the viewport (IMAGE_LOAD_FAILED), which says what went wrong.
+  window.addEventListener("unhandledrejection", (event) => {
+    if (event.reason instanceof XMLHttpRequest) event.preventDefault();
+  });
   initTools();
   for (const tool of [
     StackScrollTool, WindowLevelTool, PanTool, ZoomTool, LengthTool, AngleTool, EllipticalROITool,

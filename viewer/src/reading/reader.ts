@@ -8,6 +8,7 @@ import { seriesTitle, type SeriesSummary, type StudySummary } from "../series/se
 import { errorText, showMessage } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
 import { LAYOUTS, Layout, type LayoutName } from "./layout";
+import { withPaletteTables } from "./palette";
 import { bindKeys, type Action } from "./shortcuts";
 import { stackOf, type Stack, type StackImage } from "./stack";
 import { syncState, synchronise } from "./sync";
@@ -90,7 +91,7 @@ export class Reader {
   seriesMetadata(series: { study: string; uid: string }): Promise<DicomJson[]> {
     let answer = this.metadata.get(series.uid);
     if (!answer) {
-      answer = this.client.seriesMetadata(series.study, series.uid);
+      answer = this.client.seriesMetadata(series.study, series.uid).then(withPaletteTables);
       this.metadata.set(series.uid, answer);
       answer.catch(() => this.metadata.delete(series.uid));
     }

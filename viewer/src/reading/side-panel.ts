@@ -14,6 +14,8 @@ export class SidePanel {
   private readonly header: HTMLElement;
   private readonly body: HTMLElement;
   current: string | undefined;
+  /** Told whenever a tab is shown or the panel closed (the toolbar's buttons follow). */
+  onChange: ((id: string | undefined) => void) | undefined;
 
   constructor(private readonly element: HTMLElement) {
     this.header = el("div", { class: "side-tabs", role: "tablist" });
@@ -42,6 +44,7 @@ export class SidePanel {
       tab.button.setAttribute("aria-selected", String(name === id));
     }
     if (id) this.tabs.get(id)?.shown?.();
+    this.onChange?.(id);
   }
 
   toggle(id: string): void {

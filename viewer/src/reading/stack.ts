@@ -64,9 +64,10 @@ export function stackOf(root: string, instances: DicomJson[], ordered = true): S
       multiFrame = true;
       frameRate ??= framesPerSecond(instance);
     }
+    const loaderMetadata = forTheLoader(instance);
     for (let frame = 1; frame <= frames; frame += 1) {
       const imageId = `${base}/frames/${frame}`;
-      wadors.metaDataManager.add(imageId, instance as Parameters<typeof wadors.metaDataManager.add>[1]);
+      wadors.metaDataManager.add(imageId, loaderMetadata as Parameters<typeof wadors.metaDataManager.add>[1]);
       images.push({
         imageId, study, series, sopInstanceUid: sop, sopClassUid: text(instance, Tag.SOPClassUID),
         frame: frames > 1 ? frame : undefined, instance, rows, columns,
@@ -74,6 +75,13 @@ export function stackOf(root: string, instances: DicomJson[], ordered = true): S
     }
   }
   return { images, withoutPictures, sizes: [...sizes], frameRate, multiFrame };
+}
+
+/** The metadata as the image loader needs it: its metadata provider fails on an image without Modality (a type 1
+ * attribute some files lack), so one without it gets an empty value. The reader's copy stays as stored. */
+function forTheLoader(instance: DicomJson): DicomJson {
+  if (instance[Tag.Modality]?.Value?.length) return instance;
+  return { ...instance, [Tag.Modality]: { vr: "CS", Value: [""] } };
 }
 
 /** A multi-frame object's own playing speed: Recommended Display Frame Rate, Cine Rate or 1000 / Frame Time. */

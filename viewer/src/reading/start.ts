@@ -6,10 +6,12 @@ import type { SeriesSummary, StudySummary } from "../series/series";
 import { el, replace, required } from "../ui/dom";
 import type { LayoutName } from "./layout";
 import { installDocuments } from "./documents";
+import { MeasurementPart, TAB as MEASUREMENTS } from "./measurements/measurement-part";
 import { Reader } from "./reader";
 import type { SeriesColumn } from "./series-column";
 import { helpPanel } from "./shortcuts";
 import { SidePanel } from "./side-panel";
+import { TagPart, TAB as TAGS } from "./tags/tag-part";
 
 export function startReading(
   client: DicomWebClient,
@@ -41,10 +43,16 @@ export function startReading(
       { keys: ["Escape"], label: "Close the side panel", group: "Panels", run: () => side.show(undefined) },
     ],
   });
-  reader.toolbar.group("Panels", [{ id: "help", label: "?", title: "Keyboard shortcuts and help", keys: ["?"], run: showHelp }]);
+  reader.add(new MeasurementPart(reader, side));
+  reader.add(new TagPart(reader, side));
+  reader.toolbar.group("Panels", [
+    { id: "measurements", label: "Measurements", title: "Measurements: list, save, stored reports", keys: ["m"], run: () => side.toggle(MEASUREMENTS), pressed: () => side.isShowing(MEASUREMENTS) },
+    { id: "tags", label: "Tags", title: "DICOM tags of the image shown", keys: ["g"], run: () => side.toggle(TAGS), pressed: () => side.isShowing(TAGS) },
+    { id: "help", label: "?", title: "Keyboard shortcuts and help", keys: ["?"], run: showHelp },
+  ]);
+  side.onChange = () => reader.toolbar.refresh();
   help.querySelector("button[data-close]")?.addEventListener("click", () => help.close());
   installDocuments(reader, column, side);
-  void side;
   void el;
   reader.start(layout, first);
   return reader;

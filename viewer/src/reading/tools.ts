@@ -21,7 +21,8 @@ import {
 } from "@cornerstonejs/tools";
 import { askText } from "../ui/ask";
 import { ENGINE_ID } from "./cornerstone";
-import { textLines } from "./measurement-text";
+import { imageLines } from "./measurement-text";
+import { measurementOfData } from "./measurements/annotations";
 
 export const GROUP_ID = "pypacs-reading-tools";
 
@@ -48,19 +49,25 @@ let group: ToolTypes.IToolGroup | undefined;
 let active: ToolKey = "window";
 
 const askForText = (done: (text: string | null) => void) => void askText("Text").then(done);
-const changeText = (data: { text?: string }, _event: unknown, done: (text: string | null) => void) =>
-  void askText("Text", data.text ?? "").then(done);
+const changeText = (data: { label?: string }, _event: unknown, done: (text: string | null) => void) =>
+  void askText("Text", data.label ?? "").then(done);
+/** The text box of a measurement: our own values (measurements/measure.ts), not Cornerstone's statistics. */
+const measurementLines = (data: unknown): string[] => {
+  const measurement = measurementOfData(data);
+  return measurement ? imageLines(measurement) : [];
+};
 
 function configuration(key: ToolKey): Record<string, unknown> | undefined {
   switch (key) {
     case "length":
-      return { getTextLines: textLines.length };
     case "angle":
-      return { getTextLines: textLines.angle };
+      return { getTextLines: measurementLines };
     case "ellipse":
     case "rectangle":
+      return { getTextLines: measurementLines, calculateStats: false };
     case "freehand":
-      return { getTextLines: textLines.region, calculateStats: true };
+      // the freehand tool shows no text box at all without its own statistics
+      return { getTextLines: measurementLines, calculateStats: true };
     case "arrow":
     case "text":
       return { getTextCallback: askForText, changeTextCallback: changeText };

@@ -280,7 +280,9 @@ export class ViewportCell {
     const shown = !failure && viewport.getCurrentImageIdIndex() === index && Boolean(viewport.getCornerstoneImage());
     this.host.style.visibility = failure ? "hidden" : "visible";
     if (failure) {
-      this.say("error", `${imageName(this.content.stack, index)} could not be shown: ${failure}. The other images can still be read.`);
+      const browser = serverDecodedBecause(image.imageId);
+      const why = browser && browser !== failure ? `${failure} (the browser's decoder: ${browser})` : failure;
+      this.say("error", `${imageName(this.content.stack, index)} could not be shown: ${why}. The other images can still be read.`);
     } else if (this.message.classList.contains("viewport-error")) {
       this.say(null);
     }

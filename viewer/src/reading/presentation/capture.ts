@@ -2,14 +2,14 @@
 // series (lengths and angles as polylines, ellipses, rectangles and freehand outlines as closed polylines, arrows
 // as a two-point polyline with their text anchored at the head, notes as anchored text, measurement text in a box
 // where the tool drew it), the window when the reader changed it, the displayed area when zoomed or panned, and
-// the rotation and flip. Image pixel coordinates throughout (geometry.ts); no requests here.
+// the rotation and flip. The drawings come from measurements/annotations.ts in image pixel coordinates; no requests.
 
-import { annotation as annotations, type Types as ToolTypes } from "@cornerstonejs/tools";
 import type { Annotation, DisplayedArea, Graphic, ImagePoint, Layer, PresentationState, PresentedImage, Text, VoiWindow } from "../../api/documents";
-import { imagePlane, worldToImage, type ImagePlane } from "../geometry";
-import { textLines } from "../measurement-text";
+import { imagePlane, worldToImage, type ImagePlane, type Point } from "../geometry";
+import { imageLines } from "../measurement-text";
+import { annotationByUid, measurements, withStatistics } from "../measurements/annotations";
+import type { Measurement, MeasurementKind } from "../measurements/measure";
 import type { StackImage } from "../stack";
-import { TOOLS } from "../tools";
 import { magnification } from "../view";
 import type { ViewportCell } from "../viewport-cell";
 import { currentWindow, storedWindow } from "../windowing";
@@ -35,12 +35,9 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** World points to image pixels, kept inside the image (a presentation state's pixel graphics may not leave it). */
-function pixels(plane: ImagePlane, image: StackImage, points: ArrayLike<number>[]): ImagePoint[] {
-  return points.map((point) => {
-    const [x, y] = worldToImage(plane, point);
-    return [round(Math.max(0, Math.min(image.columns, x))), round(Math.max(0, Math.min(image.rows, y)))];
-  });
+/** Image pixels kept inside the image (a presentation state's pixel graphics may not leave it). */
+function inside(image: StackImage, points: Point[]): ImagePoint[] {
+  return points.map(([x, y]) => [round(Math.max(0, Math.min(image.columns, x))), round(Math.max(0, Math.min(image.rows, y)))]);
 }
 
 function closed(points: ImagePoint[]): ImagePoint[] {
@@ -48,81 +45,60 @@ function closed(points: ImagePoint[]): ImagePoint[] {
   return first && last && (first[0] !== last[0] || first[1] !== last[1]) ? [...points, first] : points;
 }
 
-/** The tool's drawings as graphic objects, or nothing for a tool this does not store. */
-function graphicsOf(tool: string, data: ToolTypes.Annotation["data"], toImage: (points: ArrayLike<number>[]) => ImagePoint[]): Graphic[] {
-  const points = toImage(data.handles?.points ?? []);
-  switch (tool) {
-    case TOOLS.length.name:
-    case TOOLS.angle.name:
+/** A measurement's shape as graphic objects (nothing for a note). */
+function graphicsOf(kind: MeasurementKind, points: ImagePoint[], isClosed: boolean): Graphic[] {
+  switch (kind) {
+    case "length":
+    case "angle":
       return points.length >= 2 ? [{ type: "POLYLINE", points }] : [];
-    case TOOLS.ellipse.name: {
+    case "ellipse": {
       if (points.length !== 4) return [];
       const [bottom, top, left, right] = points as [ImagePoint, ImagePoint, ImagePoint, ImagePoint];
       const vertical = Math.hypot(top[0] - bottom[0], top[1] - bottom[1]);
       const horizontal = Math.hypot(right[0] - left[0], right[1] - left[1]);
       return [{ type: "ELLIPSE", points: vertical >= horizontal ? [top, bottom, left, right] : [left, right, top, bottom] }];
     }
-    case TOOLS.rectangle.name: {
-      if (points.length !== 4) return [];
-      const [topLeft, topRight, bottomLeft, bottomRight] = points as [ImagePoint, ImagePoint, ImagePoint, ImagePoint];
-      return [{ type: "POLYLINE", points: [topLeft, topRight, bottomRight, bottomLeft, topLeft] }];
-    }
-    case TOOLS.freehand.name: {
-      const outline = toImage(data.contour?.polyline ?? []);
-      if (outline.length < 2) return [];
-      return [{ type: "POLYLINE", points: data.contour?.closed ? closed(outline) : outline }];
-    }
-    case TOOLS.arrow.name:
+    case "rectangle": // its corners around
+      return points.length === 4 ? [{ type: "POLYLINE", points: closed(points) }] : [];
+    case "freehand":
+      return points.length >= 2 ? [{ type: "POLYLINE", points: isClosed ? closed(points) : points }] : [];
+    case "arrow": // from the tail to the head (the tool's first point)
       return points.length === 2 ? [{ type: "POLYLINE", points: [points[1]!, points[0]!] }] : [];
     default:
       return [];
   }
 }
 
-/** Where the tool drew its text, as a box in image pixels (undefined when it has not drawn one). */
-function textBoxOf(data: ToolTypes.Annotation["data"], toImage: (points: ArrayLike<number>[]) => ImagePoint[]): [number, number, number, number] | undefined {
-  const box = data.handles?.textBox?.worldBoundingBox;
+/** Where the tool drew the measurement's text, as a box in image pixels (undefined when it has not drawn one). */
+function textBoxOf(measurement: Measurement, image: StackImage, plane: ImagePlane): [number, number, number, number] | undefined {
+  const box = annotationByUid(measurement.uid)?.data.handles?.textBox?.worldBoundingBox;
   if (!box) return undefined;
-  const corners = toImage([box.topLeft, box.topRight, box.bottomLeft, box.bottomRight]);
+  const corners = inside(image, [box.topLeft, box.topRight, box.bottomLeft, box.bottomRight].map((world) => worldToImage(plane, world)));
   const xs = corners.map((corner) => corner[0]);
   const ys = corners.map((corner) => corner[1]);
   const [left, top, right, bottom] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
   return right - left > 0.5 && bottom - top > 0.5 ? [left, top, right, bottom] : undefined;
 }
 
-function measurementText(tool: string, data: ToolTypes.Annotation["data"], image: StackImage): string {
-  const stats = (data.cachedStats ?? {}) as Record<string, unknown>;
-  const target = Object.keys(stats).find((key) => key.endsWith(image.imageId)) ?? Object.keys(stats)[0] ?? `imageId:${image.imageId}`;
-  const lines = tool === TOOLS.length.name ? textLines.length : tool === TOOLS.angle.name ? textLines.angle : textLines.region;
-  return lines(data as Parameters<typeof lines>[0], target).join("\n");
+function kindOf(kind: MeasurementKind): Kind {
+  return kind === "arrow" ? "arrow" : kind === "text" ? "note" : "measurement";
 }
 
-function kindOf(tool: string): Kind | undefined {
-  if (tool === TOOLS.arrow.name) return "arrow";
-  if (tool === TOOLS.text.name) return "note";
-  const measuring: string[] = [TOOLS.length.name, TOOLS.angle.name, TOOLS.ellipse.name, TOOLS.rectangle.name, TOOLS.freehand.name];
-  return measuring.includes(tool) ? "measurement" : undefined;
-}
-
-/** One tool annotation as a presentation state's annotation (graphics and texts on its image). */
-function annotationOf(drawn: ToolTypes.Annotation, image: StackImage): Annotation | undefined {
-  const tool = drawn.metadata?.toolName ?? "";
-  const kind = kindOf(tool);
-  if (!kind) return undefined;
-  const plane = imagePlane(image.imageId);
-  const toImage = (points: ArrayLike<number>[]) => pixels(plane, image, points);
-  const { data } = drawn;
-  const graphics = graphicsOf(tool, data, toImage);
+/** One measurement as a presentation state's annotation (graphics and texts on its image). */
+function annotationOf(measurement: Measurement, image: StackImage): Annotation | undefined {
+  const kind = kindOf(measurement.kind);
+  const points = inside(image, measurement.points);
+  const graphics = graphicsOf(measurement.kind, points, measurement.closed);
+  const box = textBoxOf(measurement, image, imagePlane(image.imageId));
   const texts: Text[] = [];
-  const box = textBoxOf(data, toImage);
+  const label = measurement.label;
   if (kind === "note") {
-    const [position] = toImage(data.handles?.points ?? []);
-    if (position && data.label) texts.push({ text: data.label, anchor: position, anchorVisible: false });
+    if (points[0] && label) texts.push({ text: label, anchor: points[0], anchorVisible: false });
   } else if (kind === "arrow") {
     const head = graphics[0]?.points[1];
-    if (head && data.label) texts.push({ text: data.label, anchor: head, anchorVisible: true, ...(box ? { box, justification: "LEFT" as const } : {}) });
+    if (head && label) texts.push({ text: label, anchor: head, anchorVisible: true, ...(box ? { box, justification: "LEFT" as const } : {}) });
   } else {
-    const text = measurementText(tool, data, image);
+    const text = imageLines(measurement).join("\n");
     const last = graphics[0]?.points.at(-1);
     if (text && box) texts.push({ text, box, justification: "LEFT" });
     else if (text && last) texts.push({ text, anchor: last, anchorVisible: false });
@@ -157,26 +133,16 @@ function shownArea(cell: ViewportCell, image: StackImage): DisplayedArea | undef
 }
 
 /** The presentation state of what the viewport shows (its shown image's series), or why there is none. */
-export function capture(cell: ViewportCell, label: string, description: string): Capture {
+export async function capture(cell: ViewportCell, label: string, description: string): Promise<Capture> {
   const current = cell.currentImage;
   if (!cell.viewport || !current) throw new Error("The active viewport shows no image.");
   const sameSeries = cell.images.filter((image) => image.series === current.series);
   const chosen = sameSeries.filter((image) => image.rows === current.rows && image.columns === current.columns);
   const byImageId = new Map(chosen.map((image) => [image.imageId, image]));
   const seriesImageIds = new Set(sameSeries.map((image) => image.imageId));
-  const items: Annotation[] = [];
-  let leftOut = 0;
-  for (const drawn of annotations.state.getAllAnnotations()) {
-    const imageId = drawn.metadata?.referencedImageId;
-    if (!imageId || !kindOf(drawn.metadata?.toolName ?? "")) continue;
-    const image = byImageId.get(imageId);
-    if (!image) {
-      if (seriesImageIds.has(imageId)) leftOut += 1;
-      continue;
-    }
-    const item = annotationOf(drawn, image);
-    if (item) items.push(item);
-  }
+  const drawn = measurements().filter((measurement) => seriesImageIds.has(measurement.imageId));
+  const kept = await withStatistics(drawn.filter((measurement) => byImageId.has(measurement.imageId)));
+  const items = kept.flatMap((measurement) => annotationOf(measurement, byImageId.get(measurement.imageId)!) ?? []);
   const window = changedWindow(cell);
   const area = shownArea(cell, current);
   const images: PresentedImage[] = [...new Set(chosen.map((image) => image.sopInstanceUid))].map((sop) => ({
@@ -188,5 +154,5 @@ export function capture(cell: ViewportCell, label: string, description: string):
   const layers = Object.values(LAYERS).filter((layer) => used.has(layer.name));
   const state: PresentationState = { label, images, layers, annotations: items, ...transformOf(cell.orientation) };
   if (description) state.description = description;
-  return { series: current.series, state, leftOut };
+  return { series: current.series, state, leftOut: drawn.length - kept.length };
 }

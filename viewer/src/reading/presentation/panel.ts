@@ -146,7 +146,7 @@ export class PresentationStatesPart implements ReaderPart {
     if (!answers) return;
     const label = contentLabel(answers.label ?? "");
     try {
-      const { series, state, leftOut } = capture(cell, label, answers.description ?? "");
+      const { series, state, leftOut } = await capture(cell, label, answers.description ?? "");
       await savePresentationState(reader.study.uid, series, state);
       const count = state.annotations?.length ?? 0;
       const skipped = leftOut ? ` ${leftOut} annotation${leftOut === 1 ? " was" : "s were"} left out (images of another size).` : "";
