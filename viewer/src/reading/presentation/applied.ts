@@ -68,6 +68,8 @@ export class AppliedPresentation {
   constructor(private readonly cell: ViewportCell, private readonly onRemoved: () => void) {
     cell.root.append(this.layer, this.badge);
     cell.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.newImage());
+    // a stack shown anew (another series, or the same once its viewport is switched on again): upright, own windows
+    cell.host.addEventListener(Enums.Events.VIEWPORT_NEW_IMAGE_SET, () => this.remove(false));
     cell.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.draw());
     cell.host.addEventListener(Enums.Events.CAMERA_MODIFIED, () => this.draw());
     new ResizeObserver(() => requestAnimationFrame(() => this.resized())).observe(cell.host);
