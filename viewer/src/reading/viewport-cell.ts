@@ -237,7 +237,8 @@ export class ViewportCell {
     });
     this.slider.addEventListener("input", () => void this.goTo(Number(this.slider.value) - 1));
     this.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
-      this.root.dataset.rendered = "true";
+      // an enabled viewport renders its empty background too: "rendered" means an image of the content is shown
+      if (this.content && this.viewport?.getCornerstoneImage()) this.root.dataset.rendered = "true";
       this.update();
     });
     this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.update());
