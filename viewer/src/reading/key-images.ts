@@ -6,7 +6,7 @@ import { KEY_IMAGE_TITLES, listKeyImages, saveKeyImages, type ImageReference, ty
 import { Tag, number, text, type DicomJson } from "../dicomweb/json";
 import { personName } from "../dicom/format";
 import type { SeriesSummary } from "../series/series";
-import { askForm } from "../ui/ask-form";
+import { askForm } from "../ui/ask";
 import { el, errorText, replace } from "../ui/dom";
 import type { DocumentsContext } from "./documents";
 import type { ReaderPart } from "./reader";

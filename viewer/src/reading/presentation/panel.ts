@@ -11,7 +11,7 @@ import {
 } from "../../api/documents";
 import { personName } from "../../dicom/format";
 import type { SeriesSummary } from "../../series/series";
-import { askForm } from "../../ui/ask-form";
+import { askForm } from "../../ui/ask";
 import { el, errorText, replace } from "../../ui/dom";
 import type { DocumentsContext } from "../documents";
 import type { ReaderPart } from "../reader";
