@@ -219,3 +219,14 @@ def test_the_http_app_leaves_highdicom_unimported_until_a_document_is_made():
     code = "import sys, pypacs.web.app; print('highdicom' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_key_image_title_outside_cid_7010_or_of_a_rejection_note_is_400(client: TestClient, images: list[Dataset]):
+    body = {"images": [{"sopInstanceUID": images[0].SOPInstanceUID}]}
+    wrong = {**body, "title": {"value": "113001", "scheme": "DCM", "meaning": "Quality Issue"}}
+    assert_problem(client.post(f"{study_url(images)}/key-images", json=wrong), 400, "Rejected for Quality Reasons")
+    rejection = {**body, "title": {"value": "113001", "scheme": "DCM", "meaning": "Rejected for Quality Reasons"}}
+    assert_problem(client.post(f"{study_url(images)}/key-images", json=rejection), 400, "rejection note")
+    assert qido_series(client, images, "KO") == []
+    quality = {**body, "title": {"value": "113010", "scheme": "DCM", "meaning": "Quality Issue"}}
+    assert client.post(f"{study_url(images)}/key-images", json=quality).status_code == 201

@@ -3,10 +3,10 @@
 
 import { dicomWebClient, studyArchiveUrl } from "../config";
 import { date, personName } from "../dicom/format";
-import { seriesList } from "../series/series-list";
 import { findStudy, studySeries, type SeriesSummary, type StudySummary } from "../series/series";
 import { el, errorText, replace, required, showMessage } from "../ui/dom";
 import type { LayoutName } from "./layout";
+import { SeriesColumn } from "./series-column";
 
 const client = dicomWebClient();
 const message = required("message");
@@ -36,20 +36,16 @@ async function open(): Promise<void> {
   }
   describe(study);
   let reader: import("./reader").Reader | undefined;
-  replace(
-    seriesColumn,
-    seriesList(series, {
-      client,
-      dragType: SERIES_DRAG_TYPE,
-      onChoose: (chosen) => void reader?.showSeries(reader.active, chosen),
-    }),
-  );
+  const column = new SeriesColumn(seriesColumn, client, study.uid, series, {
+    dragType: SERIES_DRAG_TYPE,
+    onChoose: (chosen) => void reader?.showSeries(reader.active, chosen),
+  });
   if (series.length === 0) showMessage(message, "info", "This study has no series.");
   try {
     const { startReading } = await import("./start");
     const layout = parameters.get("layout") ?? "";
     const wanted = series.find((item) => item.uid === parameters.get("series")) ?? series.find((item) => item.hasPictures) ?? series[0];
-    reader = startReading(client, study, series, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted);
+    reader = startReading(client, study, column, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted);
   } catch (error) {
     showMessage(message, "error", `The viewer could not start. ${errorText(error)}`, { label: "Try again", run: () => location.reload() });
   }

@@ -30,6 +30,8 @@ export interface ReaderElements {
 export interface ReaderPart {
   actions(): Action[];
   changed?(cell: ViewportCell): void;
+  /** Show a series without pictures its own way (a key object selection: its images); false if not this part's. */
+  showDocument?(cell: ViewportCell, series: SeriesSummary): boolean;
 }
 
 export class Reader {
@@ -38,13 +40,16 @@ export class Reader {
   readonly windowPanel: WindowPanel;
   private readonly metadata = new Map<string, Promise<DicomJson[]>>();
   private readonly parts: ReaderPart[] = [];
-  private readonly keyImages = new Set<string>();
+  /** Images marked with "k" and not saved yet, by SOP Instance UID. */
+  private readonly keyImages = new Map<string, StackImage>();
+  /** SOP Instance UIDs of key images already in a stored key object selection. */
+  readonly savedKeyImages = new Set<string>();
   private pendingChange = 0;
 
   constructor(
     readonly client: DicomWebClient,
     readonly study: StudySummary,
-    readonly series: SeriesSummary[],
+    public series: SeriesSummary[],
     readonly elements: ReaderElements,
   ) {
     renderingEngine();
@@ -102,6 +107,10 @@ export class Reader {
     this.markChosen(series.uid);
     if (cell === this.active) this.rememberInUrl(series.uid);
     if (!series.hasPictures) {
+      if (this.parts.some((part) => part.showDocument?.(cell, series))) {
+        this.resync();
+        return;
+      }
       cell.clear(`${series.kind}: this series holds no pictures. Showing its contents comes in a later version.`);
       this.resync();
       return;
@@ -125,7 +134,7 @@ export class Reader {
     this.resync();
   }
 
-  private markChosen(uid: string | undefined): void {
+  markChosen(uid: string | undefined): void {
     for (const card of this.elements.seriesColumn.querySelectorAll("[data-series-uid]")) {
       card.setAttribute("aria-pressed", String(card.getAttribute("data-series-uid") === uid));
     }
@@ -148,20 +157,38 @@ export class Reader {
   }
 
   isKeyImage(image: StackImage): boolean {
-    return this.keyImages.has(image.sopInstanceUid) || this.keyImages.has(this.keyOf(image));
+    const sop = image.sopInstanceUid;
+    return this.keyImages.has(sop) || this.keyImages.has(this.keyOf(image)) || this.savedKeyImages.has(sop);
   }
 
   toggleKeyImage(): void {
     const image = this.active.currentImage;
     if (!image) return;
     const key = image.sopInstanceUid; // a KO selects whole instances
+    if (this.savedKeyImages.has(key) && !this.keyImages.has(key)) {
+      this.notify("info", "This image is a key image of a saved key object selection already.");
+      return;
+    }
     if (this.keyImages.has(key)) this.keyImages.delete(key);
-    else this.keyImages.add(key);
+    else this.keyImages.set(key, image);
     this.active.update();
   }
 
   get keyImageUids(): string[] {
-    return [...this.keyImages];
+    return [...this.keyImages.keys()];
+  }
+
+  get markedKeyImages(): StackImage[] {
+    return [...this.keyImages.values()];
+  }
+
+  /** Marked images now stored in a key object selection: saved, no longer waiting to be. */
+  keyImagesSaved(uids: string[]): void {
+    for (const uid of uids) {
+      this.keyImages.delete(uid);
+      this.savedKeyImages.add(uid);
+    }
+    for (const cell of this.layout.visible) cell.update();
   }
 
   // -- events --------------------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ import type { DicomWebClient } from "../dicomweb/client";
 import type { SeriesSummary, StudySummary } from "../series/series";
 import { el, replace, required } from "../ui/dom";
 import type { LayoutName } from "./layout";
+import { installDocuments } from "./documents";
 import { MeasurementPart, TAB as MEASUREMENTS } from "./measurements/measurement-part";
 import { Reader } from "./reader";
+import type { SeriesColumn } from "./series-column";
 import { helpPanel } from "./shortcuts";
 import { SidePanel } from "./side-panel";
 import { TagPart, TAB as TAGS } from "./tags/tag-part";
@@ -14,11 +16,11 @@ import { TagPart, TAB as TAGS } from "./tags/tag-part";
 export function startReading(
   client: DicomWebClient,
   study: StudySummary,
-  series: SeriesSummary[],
+  column: SeriesColumn,
   layout: LayoutName,
   first: SeriesSummary | undefined,
 ): Reader {
-  const reader = new Reader(client, study, series, {
+  const reader = new Reader(client, study, column.series, {
     message: required("message"),
     toolbar: required("toolbar"),
     viewports: required("viewports"),
@@ -50,6 +52,7 @@ export function startReading(
   ]);
   side.onChange = () => reader.toolbar.refresh();
   help.querySelector("button[data-close]")?.addEventListener("click", () => help.close());
+  installDocuments(reader, column, side);
   void el;
   reader.start(layout, first);
   return reader;

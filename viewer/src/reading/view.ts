@@ -1,7 +1,7 @@
 // How an image sits on the screen: zoom (fit, 1:1 image to screen pixels), rotation in quarter turns, flips and
 // inversion of a stack viewport, and what the screen's edges and a screen pixel are in the patient (orientation
-// markers, scale bar, zoom factor). Rotation and flip are kept here in DICOM's terms (PS3.3 C.10.6: the flip
-// first, then a clockwise rotation), so a presentation state reads and writes them as they are.
+// markers, scale bar, zoom factor). Rotation and flip are kept here in Cornerstone's order: the flip first, then a
+// clockwise turn; DICOM turns first and flips after (PS3.3 C.10.6), presentation/spatial.ts converts.
 
 import type { Types } from "@cornerstonejs/core";
 import { difference, directionLetters, imagePlane, imageToWorld, opposite, type ImagePlane } from "./geometry";

@@ -237,7 +237,8 @@ export class ViewportCell {
     });
     this.slider.addEventListener("input", () => void this.goTo(Number(this.slider.value) - 1));
     this.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
-      this.root.dataset.rendered = "true";
+      // an enabled viewport renders its empty background too: "rendered" means an image of the content is shown
+      if (this.content && this.viewport?.getCornerstoneImage()) this.root.dataset.rendered = "true";
       this.update();
     });
     this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.update());
@@ -300,7 +301,7 @@ export class ViewportCell {
       notes: this.notes(image),
     });
     this.slider.value = String(index + 1);
-    Object.assign(this.root.dataset, { imageIndex: String(index), window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
+    Object.assign(this.root.dataset, { imageIndex: String(index), sopInstanceUid: image.sopInstanceUid, window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
     if (shown) this.updateMarks(viewport, image);
     this.hooks.changed(this);
   }

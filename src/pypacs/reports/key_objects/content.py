@@ -16,7 +16,7 @@ OF_INTEREST = Code(value="113000", scheme="DCM", meaning="Of Interest")
 class KeyImages(JsonModel):
     """What the viewer sends (POST)."""
 
-    title: Code = OF_INTEREST  # CID 7010: "Of Interest", "For Teaching" (113004), "Quality Issue" (113001)…
+    title: Code = OF_INTEREST  # CID 7010: "Of Interest", "For Teaching" (113004), "Quality Issue" (113010)…
     description: Annotated[str, Field(max_length=1024)] | None = None
     observer: Annotated[str, Field(max_length=320)] | None = None  # a person name, DICOM PN: Family^Given
     images: list[ImageReference] = Field(min_length=1)

@@ -1,5 +1,5 @@
-"""A Key Object Selection document built with highdicom from a list of key images, and any KO read back into the
-same JSON. Datasets in and out: no archive here.
+"""A Key Object Selection document built with highdicom from a list of key images (titled from CID 7010, never as a
+rejection note), and any KO but rejection notes read back into the same JSON. Datasets in and out: no archive here.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import highdicom as hd
 from pydantic import ValidationError
 from pydicom.dataset import Dataset
-from pydicom.sr.codedict import codes
+from pydicom.sr.codedict import Collection, codes
 from pydicom.sr.coding import Code as PydicomCode
 from pydicom.uid import KeyObjectSelectionDocumentStorage
 
@@ -20,10 +20,33 @@ from pypacs.reports.key_objects.content import KeyImages
 
 SOP_CLASS = KeyObjectSelectionDocumentStorage
 DESCRIPTION = PydicomCode("113012", "DCM", "Key Object Description")
+# CID 7010 titles of Instance Availability Notification rejection notes (PS3.4 Annex KK): such a KO tells other
+# systems to hide or delete the images it selects. Never made from key images, never read as key images.
+REJECTIONS = {"113001", "113037", "113038", "113039"}
+
+
+def document_titles() -> dict[tuple[str, str], str]:
+    """CID 7010 Key Object Selection Document Title: (scheme, value) -> meaning."""
+    return {(code.scheme_designator, code.value): code.meaning for code in Collection("CID7010").concepts.values()}
+
+
+def check_title(title: Code) -> None:
+    """InvalidContent unless the title is one of CID 7010's, with its meaning, and no rejection note's."""
+    meaning = document_titles().get((title.scheme, title.value))
+    if meaning is None:
+        raise InvalidContent(f"title {title.value} ({title.scheme}) is not a document title of CID 7010 (113000 Of "
+                             "Interest, 113004 For Teaching, 113010 Quality Issue…)")  # fmt: skip
+    if meaning.casefold() != title.meaning.strip().casefold():
+        raise InvalidContent(f"title {title.value} ({title.scheme}) is {meaning!r} in CID 7010, not {title.meaning!r}")
+    if title.scheme == "DCM" and title.value in REJECTIONS:
+        raise InvalidContent(f"{meaning!r} is the title of a rejection note (PS3.4 Annex KK), which tells other "
+                             "systems to hide the images: key images cannot have it")  # fmt: skip
 
 
 def build(selection: KeyImages, images: Mapping[str, Dataset], document: NewDocument) -> Dataset:
-    """The KO for a selection whose images are all in `images` (headers by SOP Instance UID)."""
+    """The KO for a selection whose images are all in `images` (headers by SOP Instance UID); its title must be one
+    of CID 7010's (check_title)."""
+    check_title(selection.title)
     headers = list({ref.sop_instance_uid: images[ref.sop_instance_uid] for ref in selection.images}.values())
     title = PydicomCode(selection.title.value, selection.title.scheme, selection.title.meaning)
     try:
@@ -50,8 +73,8 @@ def build(selection: KeyImages, images: Mapping[str, Dataset], document: NewDocu
 
 
 def read(ds: Dataset) -> KeyImages:
-    """Any KO: its title, description, person observer and the images (study, series, SOP class from its
-    evidence; other objects it selects too)."""
+    """Any KO but a rejection note: its title, description, person observer and the images (study, series, SOP
+    class from its evidence; other objects it selects too)."""
     if str(ds.get("SOPClassUID", "")) != SOP_CLASS:
         raise UnreadableDocument(f"{ds.get('SOPInstanceUID', 'the object')} is not a key object selection")
     try:
@@ -61,6 +84,9 @@ def read(ds: Dataset) -> KeyImages:
                  for item in series.get("ReferencedSOPSequence", [])}  # fmt: skip
         root = ds.ConceptNameCodeSequence[0]
         title = Code(value=str(root.CodeValue), scheme=str(root.CodingSchemeDesignator), meaning=str(root.CodeMeaning))
+        if title.scheme == "DCM" and title.value in REJECTIONS:
+            raise UnreadableDocument(f"{ds.get('SOPInstanceUID', 'the object')} is a rejection note "
+                                     f"({title.meaning}), not a key image selection")  # fmt: skip
         description, observer, references = None, None, []
         for item in ds.get("ContentSequence", []):
             name = item.ConceptNameCodeSequence[0] if item.get("ConceptNameCodeSequence") else None

@@ -129,7 +129,7 @@ class PresentationState(JsonModel):
     layers: list[Layer] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
     rotation: Rotation = 0
-    flip: bool = False  # horizontal, before the rotation
+    flip: bool = False  # horizontal, after the rotation (PS3.3 C.10.6)
 
     @model_validator(mode="after")
     def _layers_and_images(self) -> Self:

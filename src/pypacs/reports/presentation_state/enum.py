@@ -9,7 +9,7 @@ AnnotationUnits = Literal["PIXEL", "DISPLAY"]  # image pixels, or the displayed 
 Justification = Literal["LEFT", "RIGHT", "CENTER"]
 PresentationSizeMode = Literal["SCALE TO FIT", "TRUE SIZE", "MAGNIFY"]
 VOIFunction = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
-Rotation = Literal[0, 90, 180, 270]  # degrees clockwise, applied after the horizontal flip
+Rotation = Literal[0, 90, 180, 270]  # degrees clockwise, applied before the horizontal flip (PS3.3 C.10.6)
 
 POINT_COUNTS: dict[str, tuple[int, int | None]] = {  # graphic type: (least, most) points
     "POINT": (1, 1),
