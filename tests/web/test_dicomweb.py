@@ -123,6 +123,25 @@ def test_frames_as_stored_and_native(client: TestClient):
     assert client.get(url.replace("/frames/1", "/frames/x")).status_code == 400
 
 
+def test_one_frame_comes_as_a_single_part_when_asked_without_multipart(client: TestClient):
+    data = open(JPEG2000, "rb").read()
+    stow(client, [data])
+    study, series, sop = uids(data)
+    url = f"/dicom-web/studies/{study}/series/{series}/instances/{sop}/frames/1"
+    stored = client.get(url, headers={"Accept": "application/octet-stream; transfer-syntax=*"})
+    assert stored.status_code == 200
+    assert stored.headers["content-type"] == "image/jp2; transfer-syntax=1.2.840.10008.1.2.4.90"
+    assert stored.content == split_multipart(client.get(url, headers=ANY_FRAME))[0][1]
+    native = client.get(url, headers={"Accept": "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1"})
+    assert native.headers["content-type"] == "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1"
+    assert native.content == dcmread(PLAIN).pixel_array.astype("<i2").tobytes()
+    # several frames need several parts: a single-part Accept alone cannot be met
+    several = url.replace("/frames/1", "/frames/1,1")
+    assert client.get(several, headers={"Accept": "application/octet-stream"}).status_code == 406
+    both = {"Accept": "application/octet-stream, multipart/related; type=\"application/octet-stream\""}
+    assert len(split_multipart(client.get(several, headers=both))) == 2
+
+
 def test_rendered_and_thumbnail_pictures(client: TestClient):
     data = open(PLAIN, "rb").read()
     stow(client, [data])

@@ -263,23 +263,28 @@ def parse_frame_list(text: str) -> list[int]:
     return numbers
 
 
-def frame_representation(ranges: list[MediaRange], stored_syntax: str) -> str:
-    """'stored' (the bitstream as stored, native or compressed) or 'native' (decoded little endian)."""
+def frame_representation(ranges: list[MediaRange], stored_syntax: str, frames: int = 1) -> tuple[str, bool]:
+    """'stored' (the bitstream as stored, native or compressed) or 'native' (decoded little endian), and whether
+    the answer is a single part: a media type asked for without multipart/related, for one frame (PS3.18 8.7.3)."""
     stored_type = FRAME_MEDIA_TYPES.get(stored_syntax, "application/octet-stream")
     for media in ranges:
+        multipart = media.media_type in ("multipart/related", "multipart/*", "*/*")
+        if not multipart and frames > 1:
+            continue  # one part holds one frame
         inner = media.inner_type if media.media_type == "multipart/related" else media.media_type
         syntax = media.transfer_syntax
-        if inner in ("*/*", "") and media.media_type in ("*/*", "multipart/related", "multipart/*"):
-            return "stored" if syntax == "*" else "native"
+        if inner in ("*/*", "") and multipart:
+            return ("stored" if syntax == "*" else "native"), False
         if inner == "application/octet-stream":
             if syntax == "*" or syntax == stored_syntax:
-                return "stored"
+                return "stored", not multipart
             if syntax in (None, EXPLICIT_LITTLE):
-                return "native"
+                return "native", not multipart
         if inner == stored_type and syntax in (None, "*", stored_syntax):
-            return "stored"
+            return "stored", not multipart
     raise NotAcceptable(f"frames of this instance are available as application/octet-stream (native) or "
-                        f"{stored_type} with transfer-syntax={stored_syntax}")  # fmt: skip
+                        f"{stored_type} with transfer-syntax={stored_syntax}, in multipart/related or, for one "
+                        f"frame, as a single part")  # fmt: skip
 
 
 def read_instance(archive: Archive, study: str, series: str, sop: str) -> tuple[RetrieveTarget, Dataset]:
@@ -293,7 +298,8 @@ def retrieve_frames(request: Request, study: str, series: str, sop: str, frames:
     archive = archive_of(request)
     target = archive.instance(study, series, sop)
     syntax = target.transfer_syntax_uid
-    representation = frame_representation(parse_accept(request.headers.get("accept")), syntax)
+    ranges = parse_accept(request.headers.get("accept"))
+    representation, single_part = frame_representation(ranges, syntax, len(numbers))
     if representation == "stored" and syntax not in UNCOMPRESSED:
         content_type = f"{FRAME_MEDIA_TYPES.get(syntax, 'application/octet-stream')}; transfer-syntax={syntax}"
     elif representation == "stored":
@@ -307,6 +313,8 @@ def retrieve_frames(request: Request, study: str, series: str, sop: str, frames:
     data = [frame for frame in cut if frame is not None]
     if not cut or len(data) != len(cut):
         data = frames_decoded(archive, target, numbers, representation)
+    if single_part:  # one frame, its own media type (the image loader then needs no multipart parsing)
+        return Response(data[0], media_type=content_type)
     url = instance_url(request, target)
     parts = [Part(content_type, [frame], location=f"{url}/frames/{number}")
              for number, frame in zip(numbers, data, strict=True)]  # fmt: skip

@@ -7,15 +7,18 @@ import { imageLoader, type Types } from "@cornerstonejs/core";
 import { wadors } from "@cornerstonejs/dicom-image-loader";
 
 export const EXPLICIT_LITTLE = "1.2.840.10008.1.2.1";
-const AS_SERVER_DECODED = `multipart/related; type="application/octet-stream"; transfer-syntax=${EXPLICIT_LITTLE}`;
+// One frame per request, so a single part (PS3.18 8.7.3): the loader then takes the body as it is, instead of
+// scanning each ~0.5 MB answer for its multipart boundary in JavaScript (~4 ms a frame on the page's thread).
+const AS_STORED = "application/octet-stream; transfer-syntax=*";
+const AS_SERVER_DECODED = `application/octet-stream; transfer-syntax=${EXPLICIT_LITTLE}`;
 
 /** Image IDs whose frames are asked for decoded by the server, with why the browser's own decoding failed. */
 const serverDecoded = new Map<string, string>();
 const listeners = new Set<(imageId: string, reason: string) => void>();
 
 /** The Accept header the loader sends for this image: the server-decoded frames once the browser has failed. */
-export function requestHeaders(imageId: string): Record<string, string> | undefined {
-  return serverDecoded.has(imageId) ? { Accept: AS_SERVER_DECODED } : undefined;
+export function requestHeaders(imageId: string): Record<string, string> {
+  return { Accept: serverDecoded.has(imageId) ? AS_SERVER_DECODED : AS_STORED };
 }
 
 /** Why the browser did not decode this frame itself, when it did not. */

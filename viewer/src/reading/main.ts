@@ -6,6 +6,7 @@ import { date, personName } from "../dicom/format";
 import { findStudy, studySeries, type SeriesSummary, type StudySummary } from "../series/series";
 import { el, errorText, replace, required, showMessage } from "../ui/dom";
 import type { LayoutName } from "./layout";
+import { withPaletteTables } from "./palette";
 import { SeriesColumn } from "./series-column";
 
 const client = dicomWebClient();
@@ -24,12 +25,11 @@ async function open(): Promise<void> {
   let study: StudySummary | undefined;
   let series: SeriesSummary[];
   try {
-    study = await findStudy(client, uid);
+    [study, series] = await Promise.all([findStudy(client, uid), studySeries(client, uid)]);
     if (!study) {
       fail(`This archive has no study ${uid}. It may have been deleted, or the link is wrong.`);
       return;
     }
-    series = await studySeries(client, uid);
   } catch (error) {
     fail(`The study could not be loaded. ${errorText(error)}`, true);
     return;
@@ -41,11 +41,15 @@ async function open(): Promise<void> {
     onChoose: (chosen) => void reader?.showSeries(reader.active, chosen),
   });
   if (series.length === 0) showMessage(message, "info", "This study has no series.");
+  const wanted = series.find((item) => item.uid === parameters.get("series")) ?? series.find((item) => item.hasPictures) ?? series[0];
+  // The first series' metadata is asked for now, while Cornerstone's code loads and starts (about a second on a
+  // slow machine), not after.
+  const firstMetadata = wanted?.hasPictures ? client.seriesMetadata(study.uid, wanted.uid).then(withPaletteTables) : undefined;
+  firstMetadata?.catch(() => undefined); // the reader says what failed when it shows the series
   try {
     const { startReading } = await import("./start");
     const layout = parameters.get("layout") ?? "";
-    const wanted = series.find((item) => item.uid === parameters.get("series")) ?? series.find((item) => item.hasPictures) ?? series[0];
-    reader = startReading(client, study, column, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted);
+    reader = startReading(client, study, column, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted, firstMetadata);
   } catch (error) {
     showMessage(message, "error", `The viewer could not start. ${errorText(error)}`, { label: "Try again", run: () => location.reload() });
   }

@@ -88,6 +88,12 @@ export class Reader {
 
   // -- what the viewports show -------------------------------------------------------------------------------
 
+  /** A series' metadata asked for before the reader started (while the viewer's code loaded). */
+  prime(uid: string, answer: Promise<DicomJson[]>): void {
+    this.metadata.set(uid, answer);
+    answer.catch(() => this.metadata.delete(uid));
+  }
+
   seriesMetadata(series: { study: string; uid: string }): Promise<DicomJson[]> {
     let answer = this.metadata.get(series.uid);
     if (!answer) {

@@ -2,6 +2,7 @@
 // the reader with its parts, the side panel and the help dialog.
 
 import type { DicomWebClient } from "../dicomweb/client";
+import type { DicomJson } from "../dicomweb/json";
 import type { SeriesSummary, StudySummary } from "../series/series";
 import { el, replace, required } from "../ui/dom";
 import type { LayoutName } from "./layout";
@@ -19,6 +20,7 @@ export function startReading(
   column: SeriesColumn,
   layout: LayoutName,
   first: SeriesSummary | undefined,
+  firstMetadata?: Promise<DicomJson[]>,
 ): Reader {
   const reader = new Reader(client, study, column.series, {
     message: required("message"),
@@ -54,6 +56,7 @@ export function startReading(
   help.querySelector("button[data-close]")?.addEventListener("click", () => help.close());
   installDocuments(reader, column, side);
   void el;
+  if (first && firstMetadata) reader.prime(first.uid, firstMetadata);
   reader.start(layout, first);
   return reader;
 }
