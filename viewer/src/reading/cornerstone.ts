@@ -2,7 +2,7 @@
 // WebAssembly codecs from the bundle's folder, frames falling back to server decoding), the tools and one
 // rendering engine for every viewport.
 
-import { RenderingEngine, init as initCore } from "@cornerstonejs/core";
+import { RenderingEngine, getRenderingCapabilities, init as initCore, setUseCPURendering } from "@cornerstonejs/core";
 import { init as initLoader } from "@cornerstonejs/dicom-image-loader";
 import {
   AngleTool,
@@ -29,10 +29,22 @@ export const ENGINE_ID = "pypacs-reading";
 
 let engine: RenderingEngine | undefined;
 
+/** Whether to draw on the CPU: only without WebGL, or when `?renderer=cpu` asks (an experiment for browsers whose
+ * WebGL is software: it draws a stack about four times faster there, but flips, the WebGL-only image data that
+ * measurement and presentation code reads, and displayed areas are not right on that path yet). */
+function drawOnCpu(): boolean {
+  const asked = new URLSearchParams(location.search).get("renderer");
+  if (asked === "cpu" || asked === "gpu") return asked === "cpu";
+  return !getRenderingCapabilities().webgl;
+}
+
 /** The page's one rendering engine, Cornerstone started on first use. */
 export function renderingEngine(): RenderingEngine {
   if (engine) return engine;
   initCore();
+  const cpu = drawOnCpu();
+  setUseCPURendering(cpu, false);
+  document.documentElement.dataset.renderer = cpu ? "cpu" : "gpu";
   initLoader({
     maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
     wasmBasePath: new URL(`./${__CODECS_FOLDER__}/`, import.meta.url).href,
