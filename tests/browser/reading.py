@@ -120,6 +120,9 @@ def item(page, kind: str):  # type: ignore[no-untyped-def]
 
 
 def number(locator, name: str) -> float:  # type: ignore[no-untyped-def]
+    """A measurement's value, once the viewer has computed it (a freehand outline's statistics come after it is
+    listed)."""
+    expect(locator).to_have_attribute(f"data-{name}", re.compile(r"\S"))
     return float(locator.get_attribute(f"data-{name}"))
 
 
