@@ -2,11 +2,15 @@
 // add_init_script). The same probe watches pypacs's viewer and OHIF: both draw with Cornerstone3D, whose
 // element events (IMAGE_RENDERED, STACK_NEW_IMAGE, VOI_MODIFIED) are DOM CustomEvents on the viewport element.
 // They do not bubble, but every DOM event passes the document in its capture phase, so a capturing listener sees
-// them without any hook in either viewer and without knowing either viewer's page (no ids, no classes). Times are
-// performance.now(): ms since the navigation started.
+// them without any hook in either viewer and without knowing either viewer's page (no ids, no classes). The first
+// image on screen is also looked for at every animation frame in every big canvas and <img> of the page, so that a
+// picture drawn otherwise (pypacs's page shows the server's rendering of the first image before its viewer has
+// started) counts too; `ready` keeps the first Cornerstone render. Times are performance.now(): ms since the
+// navigation started.
 (() => {
   const probe = {
-    firstImage: null, // {at, width, height, x, y}: the first render of a visible viewport showing a picture
+    firstImage: null, // {at, width, height, x, y}: the first picture on screen (a render, or a big canvas or <img>)
+    ready: null, // ms: the first Cornerstone render of a visible viewport showing a picture (the viewer works)
     frames: new Map(), // WADO-RS frame URL -> {start, end} of its first complete response
     metadata: null, // {start, end}: the first WADO-RS metadata response
     rendered: 0, // renders of visible viewports
@@ -25,6 +29,8 @@
   let windowChanged = false;
   const sample = document.createElement("canvas");
   sample.width = sample.height = 16;
+  let frameSample = document.createElement("canvas"); // the per-frame look's own: a cross-origin picture taints it
+  frameSample.width = frameSample.height = 16;
 
   // A viewport a reader looks at: on screen and big. Thumbnails and off-screen render targets (OHIF renders
   // thumbnails through hidden viewports) are not.
@@ -36,12 +42,15 @@
 
   // The middle third of the viewport's canvas, scaled down: blank (the black background) or an image. Read in
   // the render's own task: Cornerstone3D has just drawn the picture into this (2D) canvas.
-  function showsPicture(element) {
-    const canvas = element.querySelector("canvas");
-    if (!canvas || !canvas.width || !canvas.height) return false;
-    const context = sample.getContext("2d", { willReadFrequently: true });
+  function showsPicture(element, into = sample) {
+    const canvas = element instanceof HTMLCanvasElement || element instanceof HTMLImageElement ? element : element.querySelector("canvas");
+    if (!canvas) return false;
+    const width = canvas instanceof HTMLImageElement ? canvas.naturalWidth : canvas.width;
+    const height = canvas instanceof HTMLImageElement ? canvas.naturalHeight : canvas.height;
+    if (!width || !height || (canvas instanceof HTMLImageElement && !canvas.complete)) return false;
+    const context = into.getContext("2d", { willReadFrequently: true });
     context.clearRect(0, 0, 16, 16);
-    context.drawImage(canvas, canvas.width / 3, canvas.height / 3, canvas.width / 3, canvas.height / 3, 0, 0, 16, 16);
+    context.drawImage(canvas, width / 3, height / 3, width / 3, height / 3, 0, 0, 16, 16);
     const pixels = context.getImageData(0, 0, 16, 16).data;
     let bright = 0;
     for (let i = 0; i < pixels.length; i += 4) {
@@ -74,12 +83,9 @@
       if (!visible(element)) return;
       probe.rendered += 1;
       probe.shownIndex = probe.imageIndex;
-      if (probe.firstImage === null && showsPicture(element)) {
-        const canvas = element.querySelector("canvas");
-        const box = element.getBoundingClientRect();
-        probe.firstImage = {
-          at, width: canvas.width, height: canvas.height, x: box.x + box.width / 2, y: box.y + box.height / 2,
-        };
+      if (probe.ready === null && showsPicture(element)) {
+        probe.ready = at;
+        if (probe.firstImage === null) found(element.querySelector("canvas"), element, at);
       }
       if (probe.counting) {
         probe.countedRenders += 1;
@@ -96,7 +102,8 @@
     for (const entry of list.getEntries()) {
       if (entry.responseEnd <= 0) continue;
       const path = entry.name.split("?", 1)[0];
-      if (path.includes("/frames/") && !probe.frames.has(entry.name)) {
+      const picture = path.endsWith("/rendered") || path.endsWith("/thumbnail"); // not a frame's pixel data
+      if (path.includes("/frames/") && !picture && !probe.frames.has(entry.name)) {
         probe.frames.set(entry.name, { start: entry.startTime, end: entry.responseEnd });
       } else if (path.endsWith("/metadata") && probe.metadata === null) {
         probe.metadata = { start: entry.startTime, end: entry.responseEnd };
@@ -104,8 +111,35 @@
     }
   }).observe({ type: "resource", buffered: true });
 
-  function tick() {
+  function found(picture, element, at) {
+    const box = element.getBoundingClientRect();
+    const width = picture instanceof HTMLImageElement ? Math.round(box.width) : picture.width;
+    const height = picture instanceof HTMLImageElement ? Math.round(box.height) : picture.height;
+    probe.firstImage = { at, width, height, x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+
+  // A picture on screen drawn any other way: checked once a frame, in the frame's animation callbacks (the time
+  // is then that frame's), until one is found.
+  function lookForPicture(at) {
+    for (const element of document.querySelectorAll("canvas, img")) {
+      if (visible(element) && showsPicture(element, frameSample)) {
+        found(element, element, at);
+        return;
+      }
+    }
+  }
+
+  function tick(at) {
     if (probe.counting) probe.animationFrames += 1;
+    if (probe.firstImage === null && document.body) {
+      try {
+        lookForPicture(at);
+      } catch {
+        // a cross-origin picture cannot be read (not one of the viewers' images): it has tainted the sample
+        frameSample = document.createElement("canvas");
+        frameSample.width = frameSample.height = 16;
+      }
+    }
     requestAnimationFrame(tick);
   }
   requestAnimationFrame(tick);
@@ -128,6 +162,7 @@
       frameAsked: frames[0]?.start ?? null,
       frameReceived: frames[0]?.end ?? null,
       shown: probe.firstImage?.at ?? null,
+      ready: probe.ready,
     };
   };
   function startCounting() {

@@ -6,11 +6,14 @@ tests/browser/conftest.py does), pointed at the same server. Then, in interleave
 for each viewer:
 
 - first image, cold: a browser just started (nothing cached, no shader compiled), navigation to the 300-slice
-  study, until the first render of a visible viewport that shows a picture (bench/viewer-probe.js: Cornerstone3D's
-  IMAGE_RENDERED event, which both viewers fire, caught on the document, and the middle of the viewport's canvas
-  read in that event: not blank). Times are from the start of the navigation;
+  study, until a picture is on screen (bench/viewer-probe.js): the first render of a visible viewport that shows
+  a picture (Cornerstone3D's IMAGE_RENDERED event, which both viewers fire, caught on the document, and the middle
+  of the viewport's canvas read in that event: not blank), or a big canvas or <img> found showing one at an
+  animation frame (pypacs's page shows the server's rendering of the first image while its viewer starts), which
+  comes first. Times are from the start of the navigation;
 - first image, warm: the same in a context that has just shown the small study (the viewer's code cached), with
-  where the time went: metadata asked and received, first frame asked and received, first image on screen;
+  where the time went: metadata asked and received, first frame asked and received, first image on screen, and
+  the viewer's own first render (when it takes input);
 - series cached: until every frame of the series has been received (WADO-RS frame responses, from the page's
   Resource Timing). A viewer that stops asking for frames is reported with how many it got, then walked through
   the stack one image at a time (each time until the next image is on screen) so that it has them all;
@@ -481,6 +484,7 @@ TIMELINE = (
     ("first frame asked", "frameAsked"),
     ("first frame received", "frameReceived"),
     ("first image on screen", "shown"),
+    ("viewer drew (Cornerstone)", "ready"),
 )
 
 

@@ -4,17 +4,23 @@ files under /viewer-assets/ with their media types and caching, and a page sayin
 from __future__ import annotations
 
 import gzip
+import html
+import io
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import PIL.Image
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from pypacs.archive.service import Archive
 from pypacs.config import Settings
+from pypacs.synthetic import PatientInfo, SeriesSpec, encode_part10, make_study
 from pypacs.web.app import create_app
 from pypacs.web.viewer import BUILT_VIEWER, mount_viewer
 
@@ -143,3 +149,79 @@ def test_a_bundle_reached_through_a_symbolic_link_is_served_the_same(tmp_path: P
         wasm = test_client.get(f"/viewer-assets/{manifest['codecs']}/openjpegwasm_decode.wasm")
         assert wasm.status_code == 200 and wasm.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert test_client.get("/").status_code == 200
+
+
+# -- the first image, in the reading page itself -------------------------------------------------------------------
+
+
+@pytest.fixture
+def study_with_series(tmp_path: Path) -> Iterator[tuple[TestClient, list[list[Dataset]]]]:
+    """A study stored out of order: a structured report as series 1 (no pictures), CT as series 2 and 3, each
+    series' instances stored from the last instance number to the first."""
+    settings = Settings(data_dir=tmp_path / "data", dicomweb_root="/dicomweb")
+    specs = [SeriesSpec(slices=4, rows=64, columns=48), SeriesSpec(slices=3, rows=32, columns=32)]
+    datasets = list(make_study(specs, patient=PatientInfo("FIRST1", "FIRST^IMAGE"), seed=7))
+    study_uid = datasets[0].StudyInstanceUID
+    by_series: dict[str, list[Dataset]] = {}
+    for dataset in datasets:
+        dataset.SeriesNumber += 1
+        by_series.setdefault(dataset.SeriesInstanceUID, []).append(dataset)
+    report = Dataset()
+    report.file_meta = FileMetaDataset()
+    report.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    report.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"  # Basic Text SR
+    report.SOPInstanceUID = generate_uid()
+    report.file_meta.MediaStorageSOPClassUID = report.SOPClassUID
+    report.file_meta.MediaStorageSOPInstanceUID = report.SOPInstanceUID
+    report.StudyInstanceUID, report.SeriesInstanceUID = study_uid, generate_uid()
+    report.PatientID, report.PatientName, report.Modality = datasets[0].PatientID, datasets[0].PatientName, "SR"
+    report.SeriesNumber, report.InstanceNumber = 1, 1
+    series = [[report], *by_series.values()]
+    with Archive.open(settings) as archive, TestClient(create_app(archive)) as test_client:
+        for datasets_of_series in series:
+            for dataset in sorted(datasets_of_series, key=lambda ds: -int(ds.InstanceNumber)):
+                archive.store(encode_part10(dataset))
+        yield test_client, series
+
+
+def first_image(page: str) -> dict[str, str] | None:
+    found = re.search(r"<img ([^>]*)>", page)
+    if found is None:
+        return None
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', found[1]))
+
+
+def test_the_reading_page_holds_its_first_image_rendered_by_the_server(
+    study_with_series: tuple[TestClient, list[list[Dataset]]], manifest: dict
+):
+    client, series = study_with_series
+    study = series[1][0].StudyInstanceUID
+    page = client.get("/viewer", params={"study": study}).text
+    image = first_image(page)
+    assert image is not None, "no first image in the page"
+    lowest = min(series[1], key=lambda ds: int(ds.InstanceNumber))  # series 2: series 1 is a report
+    assert image["id"] == "first-image"
+    assert (image["data-series"], image["data-instance"]) == (lowest.SeriesInstanceUID, lowest.SOPInstanceUID)
+    src = html.unescape(image["src"])
+    assert src.startswith(f"/dicomweb/studies/{study}/series/{lowest.SeriesInstanceUID}/instances/")
+    picture = client.get(src)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert PIL.Image.open(io.BytesIO(picture.content)).size == (48, 64)  # columns x rows, full size
+
+
+def test_the_first_image_follows_the_series_asked_for_and_only_one_viewport(
+    study_with_series: tuple[TestClient, list[list[Dataset]]], manifest: dict
+):
+    client, series = study_with_series
+    study = series[1][0].StudyInstanceUID
+    third = series[2]
+    image = first_image(client.get("/viewer", params={"study": study, "series": third[0].SeriesInstanceUID}).text)
+    assert image is not None
+    assert image["data-instance"] == min(third, key=lambda ds: int(ds.InstanceNumber)).SOPInstanceUID
+    # a series without pictures (the report) or not in the study: the page says so or opens another; no guess here
+    for other in (series[0][0].SeriesInstanceUID, "1.2.3.4"):
+        assert first_image(client.get("/viewer", params={"study": study, "series": other}).text) is None
+    assert first_image(client.get("/viewer", params={"study": study, "layout": "2x2"}).text) is None
+    for nothing in ({"study": "1.2.3"}, {}, {"study": study + "\x00"}):
+        response = client.get("/viewer", params=nothing)
+        assert response.status_code == 200 and first_image(response.text) is None

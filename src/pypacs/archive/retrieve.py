@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, select
+from sqlalchemy import Engine, Select, bindparam, func, select
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.archive.index import instance, instance_metadata, series, study
@@ -81,4 +81,31 @@ def instance_target(engine: Engine, study_uid: str, series_uid: str, sop_uid: st
     """One stored instance by its three UIDs (a frame or rendered request: no query planning needed)."""
     with engine.connect() as connection:
         row = connection.execute(_INSTANCE_TARGET, {"sop": sop_uid, "series": series_uid, "study": study_uid}).first()
+    return RetrieveTarget(*row) if row is not None else None
+
+
+# A series number the archive cannot hold: series without one come after every numbered series.
+_UNNUMBERED_LAST = 2**31
+
+
+def first_picture(engine: Engine, study_uid: str, series_uid: str | None = None) -> RetrieveTarget | None:
+    """The image a reader sees first on opening a study (or one of its series): in the first series, by series
+    number and then description, that holds pictures (rows), its instance with the lowest instance number
+    (none counting as 0). None when there is no picture."""
+    statement = (
+        select(*_TARGET_COLUMNS)
+        .select_from(instance)
+        .join(series, instance.c.series_fk == series.c.pk)
+        .join(study, instance.c.study_fk == study.c.pk)
+        .where(study.c.study_instance_uid == study_uid, instance.c.rows > 0)
+        .order_by(
+            func.coalesce(series.c.series_number, _UNNUMBERED_LAST), series.c.series_description, series.c.pk,
+            func.coalesce(instance.c.instance_number, 0), instance.c.pk,
+        )
+        .limit(1)
+    )  # fmt: skip
+    if series_uid:
+        statement = statement.where(series.c.series_instance_uid == series_uid)
+    with engine.connect() as connection:
+        row = connection.execute(statement).first()
     return RetrieveTarget(*row) if row is not None else None

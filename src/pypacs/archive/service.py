@@ -27,7 +27,13 @@ from pypacs.archive.ingest import StoreOutcome, store_instance
 from pypacs.archive.peers import PeerRegistry
 from pypacs.archive.removal import unindex_instance
 from pypacs.archive.results import find_json
-from pypacs.archive.retrieve import RetrieveTarget, instance_target, metadata_documents, retrieve_targets
+from pypacs.archive.retrieve import (
+    RetrieveTarget,
+    first_picture,
+    instance_target,
+    metadata_documents,
+    retrieve_targets,
+)
 from pypacs.archive.study_zip import study_zip, study_zip_members, zip_folder_name
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
@@ -186,6 +192,12 @@ class Archive:
         if target is None:
             raise NotFound(_not_found_text(study, series, sop_instance))
         return target
+
+    def first_picture(self, study: str, series: str | None = None) -> RetrieveTarget | None:
+        """The image a viewer shows first for a study or series (see archive.retrieve.first_picture)."""
+        if "\x00" in study + (series or ""):
+            return None
+        return first_picture(self.engines.reader, study, series)
 
     def instance_metadata(
         self, study: str, series: str | None = None, sop_instance: str | None = None

@@ -1,7 +1,8 @@
 """The web viewer's pages and files: the study browser at `/`, the reading page at `/viewer`, the built bundle
 under `/viewer-assets/`, all on the same origin as DICOMweb.
 
-Thin: serves what `make viewer` built into static/viewer/ (package data); no DICOM and no archive access here.
+Thin: serves what `make viewer` built into static/viewer/ (package data). The one archive question asked here is
+which image the reading page opens on, so that the page can show it (rendered by the server) before its code runs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import Headers
 from starlette.staticfiles import StaticFiles
@@ -121,8 +122,31 @@ class ViewerAssets(StaticFiles):
         return response
 
 
-def page(directory: Path, name: str, dicomweb_root: str) -> HTMLResponse:
-    """A built page with the server's paths filled in; a page saying how to build the viewer when it is not."""
+def first_image_markup(request: Request, dicomweb_root: str) -> str:
+    """The reading page's first image, rendered by the server (PNG at full size, the image's own window), as an
+    <img> the page shows over its viewport while its code loads and starts (~1 s on a slow machine), removed once
+    the viewer draws (reading/first-image.ts). Only for the one-viewport layout; empty when there is no picture (or
+the series asked for has none, or is not the study's: the page then says so or opens another)."""
+    parameters = request.query_params
+    study, series = parameters.get("study", "").strip(), parameters.get("series", "").strip()
+    if not study or parameters.get("layout", "1x1") != "1x1":
+        return ""
+    target = request.app.state.archive.first_picture(study, series or None)
+    if target is None:
+        return ""
+    path = "/".join(("studies", target.study_instance_uid, "series", target.series_instance_uid,
+                     "instances", target.sop_instance_uid, "frames", "1", "rendered"))  # fmt: skip
+    attributes = {
+        "id": "first-image", "class": "first-image", "alt": "", "fetchpriority": "high", "decoding": "sync",
+        "src": f"{dicomweb_root}/{path}?accept=image/png", "data-series": target.series_instance_uid,
+        "data-instance": target.sop_instance_uid,
+    }  # fmt: skip
+    return "<img " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items()) + ">"
+
+
+def page(directory: Path, name: str, dicomweb_root: str, markup: dict[str, str] | None = None) -> HTMLResponse:
+    """A built page with the server's paths filled in (and `markup`, HTML the server made, in its {{name}}
+    places); a page saying how to build the viewer when it is not."""
     try:
         template = (directory / f"{name}.html").read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -130,7 +154,14 @@ def page(directory: Path, name: str, dicomweb_root: str) -> HTMLResponse:
         body = NOT_BUILT.format(root=html.escape(dicomweb_root))
         return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
     values = {"assets": ASSETS_PATH, "dicomweb_root": dicomweb_root, "api_root": API_ROOT}
-    body = re.sub(r"\{\{(\w+)\}\}", lambda match: html.escape(values.get(match[1], match[0])), template)
+    raw = markup or {}
+
+    def filled(match: re.Match[str]) -> str:
+        if match[1] in raw:
+            return raw[match[1]]
+        return html.escape(values.get(match[1], match[0]))
+
+    body = re.sub(r"\{\{(\w+)\}\}", filled, template)
     return HTMLResponse(body, headers={"Cache-Control": REVALIDATE})
 
 
@@ -142,7 +173,7 @@ def mount_viewer(app: FastAPI, dicomweb_root: str, directory: Path = BUILT_VIEWE
         return page(directory, "browser", dicomweb_root)
 
     @app.api_route("/viewer", methods=["GET", "HEAD"], include_in_schema=False)
-    def reading() -> HTMLResponse:
-        return page(directory, "reading", dicomweb_root)
+    def reading(request: Request) -> HTMLResponse:
+        return page(directory, "reading", dicomweb_root, {"first_image": first_image_markup(request, dicomweb_root)})
 
     app.mount(ASSETS_PATH, ViewerAssets(directory=directory, check_dir=False), name="viewer-assets")

@@ -2,6 +2,7 @@
 // click on a series act on it). Viewports beyond the layout are switched off but remember what they showed.
 
 import { renderingEngine } from "./cornerstone";
+import { retireFirstImage } from "./first-image";
 import { ViewportCell, type CellHooks } from "./viewport-cell";
 
 export const LAYOUTS = {
@@ -36,6 +37,7 @@ export class Layout {
   /** Change the layout; the active viewport stays active when it is still shown. */
   set(name: LayoutName): void {
     this.name = name;
+    if (name !== "1x1") retireFirstImage(); // it covers the whole grid
     const { columns, rows } = LAYOUTS[name];
     this.grid.dataset.layout = name;
     this.grid.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;

@@ -5,6 +5,7 @@ import { dicomWebClient, studyArchiveUrl } from "../config";
 import { date, personName } from "../dicom/format";
 import { findStudy, studySeries, type SeriesSummary, type StudySummary } from "../series/series";
 import { el, errorText, replace, required, showMessage } from "../ui/dom";
+import { expectFirstOf, expectSeries, retireFirstImage } from "./first-image";
 import type { LayoutName } from "./layout";
 import { withPaletteTables } from "./palette";
 import { SeriesColumn } from "./series-column";
@@ -45,12 +46,14 @@ async function open(): Promise<void> {
   // The first series' metadata is asked for now, while Cornerstone's code loads and starts (about a second on a
   // slow machine), not after.
   const firstMetadata = wanted?.hasPictures ? client.seriesMetadata(study.uid, wanted.uid).then(withPaletteTables) : undefined;
-  firstMetadata?.catch(() => undefined); // the reader says what failed when it shows the series
+  expectSeries(firstMetadata && wanted?.uid);
+  firstMetadata?.then(expectFirstOf, retireFirstImage); // the reader says what failed when it shows the series
   try {
     const { startReading } = await import("./start");
     const layout = parameters.get("layout") ?? "";
     reader = startReading(client, study, column, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted, firstMetadata);
   } catch (error) {
+    retireFirstImage();
     showMessage(message, "error", `The viewer could not start. ${errorText(error)}`, { label: "Try again", run: () => location.reload() });
   }
 }
@@ -71,6 +74,7 @@ function describe(study: StudySummary): void {
 }
 
 function fail(text: string, retry = false): void {
+  retireFirstImage();
   replace(seriesColumn);
   showMessage(message, "error", text, retry ? { label: "Try again", run: () => location.reload() } : undefined);
   const back = el("a", { href: "/", class: "button" }, "Back to the study list");

@@ -6,6 +6,7 @@ import { Enums, eventTarget, type Types } from "@cornerstonejs/core";
 import { utilities as toolUtilities } from "@cornerstonejs/tools";
 import { el, replace } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
+import { retireFirstImage } from "./first-image";
 import { reason, serverDecodedBecause } from "./frame-fallback";
 import { modalityUnit, renderOverlay, showProbe, spacingNote } from "./overlay";
 import { probeAt } from "./probe";
@@ -211,6 +212,7 @@ export class ViewportCell {
   }
 
   private imageFailed(index: number, why: string): void {
+    retireFirstImage();
     const image = this.images[index];
     if (!image || !this.content) return;
     this.failures.set(image.imageId, why);
@@ -238,7 +240,10 @@ export class ViewportCell {
     this.slider.addEventListener("input", () => void this.goTo(Number(this.slider.value) - 1));
     this.host.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
       // an enabled viewport renders its empty background too: "rendered" means an image of the content is shown
-      if (this.content && this.viewport?.getCornerstoneImage()) this.root.dataset.rendered = "true";
+      if (this.content && this.viewport?.getCornerstoneImage()) {
+        this.root.dataset.rendered = "true";
+        retireFirstImage(); // the server's picture of the first image, shown while the viewer started
+      }
       this.update();
     });
     this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.update());
