@@ -15,6 +15,7 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 from fastapi import FastAPI, Request
@@ -122,31 +123,42 @@ class ViewerAssets(StaticFiles):
         return response
 
 
-def first_image_markup(request: Request, dicomweb_root: str) -> str:
+def first_image_url(request: Request, dicomweb_root: str) -> tuple[str, str, str] | None:
+    """The URL of the server's rendering of the image the reading page opens on, with its series and instance; None
+    when there is no such picture (see first_image_markup)."""
+    parameters = request.query_params
+    study, series = parameters.get("study", "").strip(), parameters.get("series", "").strip()
+    if not study or parameters.get("layout", "1x1") != "1x1":
+        return None
+    target = request.app.state.archive.first_picture(study, series or None)
+    if target is None:
+        return None
+    path = "/".join(("studies", target.study_instance_uid, "series", target.series_instance_uid,
+                     "instances", target.sop_instance_uid, "frames", "1", "rendered"))  # fmt: skip
+    return f"{dicomweb_root}/{path}?accept=image/png", target.series_instance_uid, target.sop_instance_uid
+
+
+def first_image_markup(first: tuple[str, str, str] | None) -> str:
     """The reading page's first image, rendered by the server (PNG at full size, the image's own window), as an
     <img> the page shows over its viewport while its code loads and starts (~1 s on a slow machine), removed once
     the viewer draws (reading/first-image.ts). Only for the one-viewport layout; empty when there is no picture (or
 the series asked for has none, or is not the study's: the page then says so or opens another)."""
-    parameters = request.query_params
-    study, series = parameters.get("study", "").strip(), parameters.get("series", "").strip()
-    if not study or parameters.get("layout", "1x1") != "1x1":
+    if first is None:
         return ""
-    target = request.app.state.archive.first_picture(study, series or None)
-    if target is None:
-        return ""
-    path = "/".join(("studies", target.study_instance_uid, "series", target.series_instance_uid,
-                     "instances", target.sop_instance_uid, "frames", "1", "rendered"))  # fmt: skip
+    src, series, instance = first
     attributes = {
         "id": "first-image", "class": "first-image", "alt": "", "fetchpriority": "high", "decoding": "sync",
-        "src": f"{dicomweb_root}/{path}?accept=image/png", "data-series": target.series_instance_uid,
-        "data-instance": target.sop_instance_uid,
+        "src": src, "data-series": series, "data-instance": instance,
     }  # fmt: skip
     return "<img " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items()) + ">"
 
 
-def page(directory: Path, name: str, dicomweb_root: str, markup: dict[str, str] | None = None) -> HTMLResponse:
+def page(
+    directory: Path, name: str, dicomweb_root: str, markup: dict[str, str] | None = None, preload: str = ""
+) -> HTMLResponse:
     """A built page with the server's paths filled in (and `markup`, HTML the server made, in its {{name}}
-    places); a page saying how to build the viewer when it is not."""
+    places; `preload`, an image the browser should fetch before it parses the page); a page saying how to build
+    the viewer when it is not."""
     try:
         template = (directory / f"{name}.html").read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -162,7 +174,10 @@ def page(directory: Path, name: str, dicomweb_root: str, markup: dict[str, str] 
         return html.escape(values.get(match[1], match[0]))
 
     body = re.sub(r"\{\{(\w+)\}\}", filled, template)
-    return HTMLResponse(body, headers={"Cache-Control": REVALIDATE})
+    headers = {"Cache-Control": REVALIDATE}
+    if preload:  # an early hint in the headers: asked for while the previous page unloads
+        headers["Link"] = f"<{quote(preload, safe='/?=&.:-_')}>; rel=preload; as=image; fetchpriority=high"
+    return HTMLResponse(body, headers=headers)
 
 
 def mount_viewer(app: FastAPI, dicomweb_root: str, directory: Path = BUILT_VIEWER) -> None:
@@ -174,6 +189,8 @@ def mount_viewer(app: FastAPI, dicomweb_root: str, directory: Path = BUILT_VIEWE
 
     @app.api_route("/viewer", methods=["GET", "HEAD"], include_in_schema=False)
     def reading(request: Request) -> HTMLResponse:
-        return page(directory, "reading", dicomweb_root, {"first_image": first_image_markup(request, dicomweb_root)})
+        first = first_image_url(request, dicomweb_root)
+        markup = {"first_image": first_image_markup(first)}
+        return page(directory, "reading", dicomweb_root, markup, preload=first[0] if first else "")
 
     app.mount(ASSETS_PATH, ViewerAssets(directory=directory, check_dir=False), name="viewer-assets")

@@ -5,7 +5,7 @@
 
 import { Tag, number, numbers, text, type DicomJson } from "../dicomweb/json";
 import { date, personName, time } from "../dicom/format";
-import { el, replace } from "../ui/dom";
+import { el, replace, replaceIfChanged } from "../ui/dom";
 
 export interface OverlayState {
   instance: DicomJson;
@@ -103,10 +103,10 @@ export function showProbe(area: HTMLElement, probe: Probe | undefined): void {
 }
 
 export function renderOverlay(corners: Record<"topLeft" | "topRight" | "bottomLeft" | "notes", HTMLElement>, state: OverlayState): void {
-  replace(corners.topLeft, ...patientLines(state.instance));
-  replace(corners.topRight, ...studyLines(state.instance));
-  replace(corners.bottomLeft, ...positionLines(state));
-  replace(corners.notes, ...noteLines(state));
+  replaceIfChanged(corners.topLeft, ...patientLines(state.instance));
+  replaceIfChanged(corners.topRight, ...studyLines(state.instance));
+  replaceIfChanged(corners.bottomLeft, ...positionLines(state));
+  replaceIfChanged(corners.notes, ...noteLines(state));
 }
 
 /** The pixel spacing an image is measured with, for the reader: "0.49 × 0.49 mm", or why there is none. */

@@ -4,7 +4,7 @@
 
 import { Enums, eventTarget, type Types } from "@cornerstonejs/core";
 import { utilities as toolUtilities } from "@cornerstonejs/tools";
-import { el, replace } from "../ui/dom";
+import { el, replace, replaceIfChanged } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
 import { retireFirstImage } from "./first-image";
 import { reason, serverDecodedBecause } from "./frame-fallback";
@@ -58,6 +58,7 @@ export class ViewportCell {
   private readonly message: HTMLElement;
   private readonly slider: HTMLInputElement;
   private loading = 0;
+  private pendingUpdate = 0; // the animation frame that will update the overlay (updateSoon)
 
   constructor(readonly index: number, private readonly hooks: CellHooks) {
     this.viewportId = `viewport-${index}`;
@@ -244,10 +245,10 @@ export class ViewportCell {
         this.root.dataset.rendered = "true";
         retireFirstImage(); // the server's picture of the first image, shown while the viewer started
       }
-      this.update();
+      this.updateSoon();
     });
-    this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.update());
-    this.host.addEventListener(Enums.Events.VOI_MODIFIED, () => this.update());
+    this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.updateSoon());
+    this.host.addEventListener(Enums.Events.VOI_MODIFIED, () => this.updateSoon());
     this.host.addEventListener("mousemove", (event) => this.showProbe(event));
     this.host.addEventListener("mouseleave", () => showProbe(this.probe, undefined));
     const failed = (event: Event) => {
@@ -274,6 +275,16 @@ export class ViewportCell {
     this.scaleBar.hidden = true;
     this.root.dataset.imageIndex = "";
     this.host.style.visibility = "hidden";
+  }
+
+  /** update() once in the next animation frame, however many events ask for it before (scrolling and W/L drags
+   * bring a new image or window, a render and more every frame). */
+  private updateSoon(): void {
+    if (this.pendingUpdate) return;
+    this.pendingUpdate = requestAnimationFrame(() => {
+      this.pendingUpdate = 0;
+      this.update();
+    });
   }
 
   /** Bring the overlay, markers, scale bar, slider and data attributes up to date with the viewport. */
@@ -328,7 +339,7 @@ export class ViewportCell {
     const located = Boolean(image.instance["00200037"]?.Value?.length);
     const directions = located ? screenDirections(viewport) : undefined;
     for (const [side, marker] of Object.entries(this.markers)) {
-      replace(marker, directions?.[side as keyof typeof directions] ?? "");
+      replaceIfChanged(marker, directions?.[side as keyof typeof directions] ?? "");
     }
     const spacing = spacingNote(image.instance) === "" || spacingNote(image.instance).startsWith("Sizes at the detector");
     const mmPerPixel = spacing ? millimetresPerScreenPixel(viewport) : 0;
@@ -336,7 +347,7 @@ export class ViewportCell {
     if (!this.scaleBar.hidden) {
       const { millimetres, pixels } = scaleBarLength(mmPerPixel);
       this.scaleBar.style.width = `${pixels}px`;
-      replace(this.scaleBar, lengthText(millimetres));
+      replaceIfChanged(this.scaleBar, lengthText(millimetres));
       this.scaleBar.dataset.millimetres = String(millimetres);
     }
   }

@@ -32,6 +32,21 @@ export function replace(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
+const shownMarkup = new WeakMap<Element, string>();
+
+/** Replace an element's children unless they would be the same markup as last time through here: what changes
+ * with every frame (overlays while scrolling) then costs the page no new layout when it has not changed. */
+export function replaceIfChanged(parent: Element, ...children: Child[]): void {
+  let markup = "";
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    markup += typeof child === "string" ? `\u0000${child}` : child instanceof Element ? child.outerHTML : `\u0000${child.textContent ?? ""}`;
+  }
+  if (shownMarkup.get(parent) === markup && parent.childNodes.length > 0 === markup.length > 0) return;
+  shownMarkup.set(parent, markup);
+  replace(parent, ...children);
+}
+
 /** The element with this id, which the page must have. */
 export function required<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
