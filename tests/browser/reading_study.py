@@ -71,9 +71,9 @@ def serving(root: Path, more: Callable[[ReadingStudy], list[bytes]] = lambda stu
         stop_pacs(pacs)
 
 
-def open_study(page, study: ReadingStudy):  # type: ignore[no-untyped-def]
-    """The reading page of the study, its first image shown; returns the active viewport."""
-    return open_reading(page, study.url, study.study)
+def open_study(page, study: ReadingStudy, **parameters: str):  # type: ignore[no-untyped-def]
+    """The reading page of the study (`renderer="gpu"`…), its first image shown; returns the active viewport."""
+    return open_reading(page, study.url, study.study, **parameters)
 
 
 def window_text(width: float, center: float) -> str:

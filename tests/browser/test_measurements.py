@@ -82,8 +82,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stop_pacs(pacs)
 
 
-def open_series(page, served: Served, series: str) -> None:  # type: ignore[no-untyped-def]
-    open_study(page, served.url, served.phantom.study, series=series)
+def open_series(page, served: Served, series: str, **parameters: str) -> None:  # type: ignore[no-untyped-def]
+    open_study(page, served.url, served.phantom.study, series=series, **parameters)
 
 
 def test_a_length_across_the_square_reads_its_size_and_an_angle_its_degrees(page, served: Served, step):  # type: ignore[no-untyped-def]
@@ -121,8 +121,9 @@ def ellipse_mask(centre: tuple[float, float], corner: tuple[float, float]) -> np
     return ((columns - centre[0]) / a) ** 2 + ((rows - centre[1]) / b) ** 2 <= 1
 
 
-def test_regions_give_their_area_in_mm2_and_statistics_in_hounsfield_units(page, served: Served, step):  # type: ignore[no-untyped-def]
-    open_series(page, served, served.phantom.ct_series)
+@pytest.mark.parametrize("renderer", ["cpu", "gpu"])
+def test_regions_give_their_area_in_mm2_and_statistics_in_hounsfield_units(page, served: Served, step, renderer):  # type: ignore[no-untyped-def]
+    open_series(page, served, served.phantom.ct_series, renderer=renderer)
     screen = open_tab(page, "m", "measurements", CT_SIZE)
     centre, corner = draw(page, screen, "e", DISC_CENTRE, (DISC_CENTRE[0] + 40, DISC_CENTRE[1] + 40))
     ellipse = item(page, "ellipse")

@@ -278,8 +278,11 @@ def test_a_highdicom_state_turns_then_flips_windows_and_draws_its_annotations(pa
     assert abs(line[0][0] - line[1][0]) < 1 and abs(line[0][1] - line[1][1]) > 20, line
 
 
-def test_a_displayed_area_of_eight_pixels_fills_the_viewport_and_graphics_land_on_pixel_corners(page, served, step):  # type: ignore[no-untyped-def]
-    open_study(page, served)
+@pytest.mark.parametrize("renderer", ["cpu", "gpu"])
+def test_a_displayed_area_of_eight_pixels_fills_the_viewport_and_graphics_land_on_pixel_corners(  # type: ignore[no-untyped-def]
+    page, served, step, renderer
+):
+    open_study(page, served, renderer=renderer)
     apply_from_panel(page, served, "CORNER")
     viewport = page.locator(ACTIVE)
     expect(viewport.locator("[data-field=window]")).to_have_text(window_text(10, -5000))

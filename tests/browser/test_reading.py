@@ -43,10 +43,11 @@ def dataset(source: Path | Dataset) -> Dataset:
     return dcmread(source) if isinstance(source, Path) else source
 
 
-def test_scrolling_the_head_ct_and_windowing_it_by_preset_and_by_typed_values(page, served, step):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("renderer", ["cpu", "gpu"])
+def test_scrolling_the_head_ct_and_windowing_it_by_preset_and_by_typed_values(page, served, step, renderer):  # type: ignore[no-untyped-def]
     url, studies = served
     total = len(studies.ct_files)
-    viewport = open_study(page, url, studies.ct)
+    viewport = open_study(page, url, studies.ct, renderer=renderer)
     expect(field(viewport, "image")).to_have_text(f"Image 1/{total}")
     step("opened")
     for _ in range(9):
@@ -112,9 +113,11 @@ def test_the_probe_shows_the_stored_hounsfield_value_and_the_patient_position(pa
     step("probe")
 
 
-def test_zoom_rotate_flip_invert_and_reset_act_on_the_view_and_its_markers(page, served, step):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("renderer", ["cpu", "gpu"])
+def test_zoom_rotate_flip_invert_and_reset_act_on_the_view_and_its_markers(page, served, step, renderer):  # type: ignore[no-untyped-def]
     url, studies = served
-    viewport = open_study(page, url, studies.ct)
+    viewport = open_study(page, url, studies.ct, renderer=renderer)
+    upright_picture = picture(viewport)
     expect(viewport.locator(".orientation-marker[data-side=top]")).not_to_be_empty()
     upright = {side: marker(viewport, side) for side in ("top", "bottom", "left", "right")}
     assert upright["left"].startswith("R") and upright["right"].startswith("L"), upright  # radiological convention
@@ -139,6 +142,14 @@ def test_zoom_rotate_flip_invert_and_reset_act_on_the_view_and_its_markers(page,
     expect(viewport.locator(".orientation-marker[data-side=left]")).to_have_text(upright["right"])
     expect(viewport.locator(".orientation-marker[data-side=right]")).to_have_text(upright["left"])
     step("flipped")
+    press(page, viewport, "x")
+    press(page, viewport, "v")
+    expect(viewport.locator(".orientation-marker[data-side=top]")).to_have_text(upright["bottom"])
+    # the picture itself is turned upside down, not only the markers (the head's front is not like its back)
+    flipped = picture(viewport)
+    mirrored = np.abs(flipped - upright_picture[::-1, :]).mean()
+    assert mirrored < 0.3 * np.abs(flipped - upright_picture).mean(), mirrored
+    step("flipped vertically")
     press(page, viewport, "x")
     plain = middle(picture(viewport))
     press(page, viewport, "i")
@@ -262,6 +273,21 @@ def test_every_stored_syntax_is_shown_decoded_by_the_browser_or_else_by_the_serv
     if name in SERVER_DECODED:
         expect(field(viewport, "note")).to_contain_text(["Decoded by the server (the browser could not)"])
     step("shown")
+
+
+def test_software_webgl_draws_on_the_cpu_unless_the_page_asks_for_webgl(page, served):  # type: ignore[no-untyped-def]
+    url, studies = served
+    open_study(page, url, studies.ct)
+    webgl = page.evaluate("""() => {
+        const gl = document.createElement("canvas").getContext("webgl2");
+        const info = gl && gl.getExtension("WEBGL_debug_renderer_info");
+        return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : "";
+    }""")
+    assert "SwiftShader" in webgl, webgl  # the tests' Chromium has no GPU: its WebGL is software
+    assert page.evaluate("document.documentElement.dataset.renderer") == "cpu"
+    for asked in ("gpu", "cpu"):
+        open_study(page, url, studies.ct, renderer=asked)
+        assert page.evaluate("document.documentElement.dataset.renderer") == asked
 
 
 def test_the_help_lists_every_shortcut(page, served):  # type: ignore[no-untyped-def]

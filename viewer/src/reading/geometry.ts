@@ -5,6 +5,7 @@
 // missing: no position is [0, 0, 0], no orientation is rows along x, no spacing is 1).
 
 import { metaData, type Types } from "@cornerstonejs/core";
+import { drawsOnCpu } from "./cpu-drawing";
 
 export type Vector = [number, number, number];
 export type Point = [number, number];
@@ -17,6 +18,10 @@ export interface ImagePlane {
   rowSpacing: number; // mm between rows
   /** Whether the image says where it is (Image Position and Orientation (Patient)). */
   located: boolean;
+  /** The image pixel coordinate (along rows and columns) the viewport's world puts at `origin`: 0.5, the top left
+   * pixel's centre as DICOM says, on Cornerstone's WebGL path; 0, that pixel's corner, on its CPU path, whose world
+   * is half a pixel off the patient's (its canvas-to-world conversions count from the corner). */
+  worldOrigin: number;
 }
 
 interface PlaneModule {
@@ -39,22 +44,32 @@ export function imagePlane(imageId: string): ImagePlane {
     columnSpacing: module.columnPixelSpacing || 1,
     rowSpacing: module.rowPixelSpacing || 1,
     located: Boolean(module.imagePositionPatient && module.rowCosines && module.columnCosines),
+    worldOrigin: drawsOnCpu() ? 0 : 0.5,
   };
 }
 
-/** Image pixel coordinates (DICOM convention) to world coordinates on the image's plane. */
-export function imageToWorld(plane: ImagePlane, [x, y]: Point): Types.Point3 {
-  const along = (x - 0.5) * plane.columnSpacing;
-  const down = (y - 0.5) * plane.rowSpacing;
+/** Image pixel coordinates (DICOM convention) to the viewport's world coordinates on the image's plane. */
+export function imageToWorld(plane: ImagePlane, point: Point): Types.Point3 {
+  return planePoint(plane, point, plane.worldOrigin);
+}
+
+/** Image pixel coordinates (DICOM convention) to the patient's coordinates (LPS mm), whatever draws the image. */
+export function imageToPatient(plane: ImagePlane, point: Point): Types.Point3 {
+  return planePoint(plane, point, 0.5);
+}
+
+function planePoint(plane: ImagePlane, [x, y]: Point, originAt: number): Types.Point3 {
+  const along = (x - originAt) * plane.columnSpacing;
+  const down = (y - originAt) * plane.rowSpacing;
   return [0, 1, 2].map((axis) => plane.origin[axis]! + plane.row[axis]! * along + plane.column[axis]! * down) as Types.Point3;
 }
 
-/** World coordinates to image pixel coordinates (DICOM convention), projected onto the image's plane. */
+/** The viewport's world coordinates to image pixel coordinates (DICOM convention), projected onto the image's plane. */
 export function worldToImage(plane: ImagePlane, world: ArrayLike<number>): Point {
   const offset = [0, 1, 2].map((axis) => world[axis]! - plane.origin[axis]!);
   const along = dot(offset, plane.row) / plane.columnSpacing;
   const down = dot(offset, plane.column) / plane.rowSpacing;
-  return [along + 0.5, down + 0.5];
+  return [along + plane.worldOrigin, down + plane.worldOrigin];
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

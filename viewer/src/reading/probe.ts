@@ -2,7 +2,7 @@
 // rescale; RGB for colour) and where it is in the patient (LPS mm) when the image says where it is.
 
 import type { Types } from "@cornerstonejs/core";
-import { imagePlane, worldToImage } from "./geometry";
+import { imagePlane, imageToPatient, worldToImage } from "./geometry";
 import type { Probe } from "./overlay";
 
 function pixelValues(image: Types.IImage, column: number, row: number): number[] {
@@ -33,6 +33,6 @@ export function probeAt(viewport: Types.IStackViewport, canvasPoint: Types.Point
     row: y,
     value: inside ? pixelValues(image, column, row) : undefined,
     unit: image.color ? "" : unit,
-    patient: plane.located ? Array.from(world) : undefined,
+    patient: plane.located ? Array.from(imageToPatient(plane, [x, y])) : undefined,
   };
 }

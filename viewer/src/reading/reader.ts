@@ -7,6 +7,7 @@ import type { DicomJson } from "../dicomweb/json";
 import { seriesTitle, type SeriesSummary, type StudySummary } from "../series/series";
 import { errorText, showMessage } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
+import { resetProperties } from "./cpu-drawing";
 import { LAYOUTS, Layout, type LayoutName } from "./layout";
 import { withPaletteTables } from "./palette";
 import { bindKeys, type Action } from "./shortcuts";
@@ -245,7 +246,7 @@ export class Reader {
       { keys: ["v"], label: "Flip vertically (top–bottom)", group: view, run: this.onViewport((cell) => cell.setOrientation(flippedVertically(cell.orientation))) },
       { keys: ["x"], label: "Reset the view (zoom, pan, rotation, flips, window, inversion)", group: view, run: this.onViewport((cell) => {
         const viewport = cell.viewport!;
-        viewport.resetProperties();
+        resetProperties(viewport);
         cell.orientation = UPRIGHT;
         fit(viewport, UPRIGHT);
       }) },

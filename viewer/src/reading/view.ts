@@ -30,10 +30,19 @@ export function flippedVertically(orientation: Orientation): Orientation {
   return rotated(flippedHorizontally(orientation), 180);
 }
 
-/** Put an orientation on a viewport: Cornerstone, too, flips the image and then turns it clockwise on screen. */
+/** Put an orientation on a viewport: Cornerstone, too, flips the image and then turns it clockwise on screen. Flips
+ * go through the camera: its CPU path takes them there, while its view presentation flips only the WebGL camera. */
 export function applyOrientation(viewport: Types.IStackViewport, orientation: Orientation): void {
-  viewport.setViewPresentation({ flipHorizontal: false, flipVertical: false, rotation: 0 });
-  viewport.setViewPresentation({ flipHorizontal: orientation.flipHorizontal, rotation: orientation.rotation });
+  viewport.setCamera({ flipHorizontal: false, flipVertical: false });
+  viewport.setViewPresentation({ rotation: 0 });
+  viewport.setCamera({ flipHorizontal: orientation.flipHorizontal });
+  viewport.setViewPresentation({ rotation: orientation.rotation });
+}
+
+/** Whether the viewport has drawn (or is drawing) an image: on Cornerstone's CPU path its image is announced
+ * (STACK_NEW_IMAGE) before the viewport has taken in its geometry, when canvas and world cannot be converted yet. */
+export function isDrawn(viewport: Types.IStackViewport): boolean {
+  return Boolean(viewport.getCornerstoneImage() && viewport.getImageData());
 }
 
 /** The whole image in the viewport, centred, keeping the orientation. */

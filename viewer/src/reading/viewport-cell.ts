@@ -6,6 +6,7 @@ import { Enums, eventTarget, type Types } from "@cornerstonejs/core";
 import { utilities as toolUtilities } from "@cornerstonejs/tools";
 import { el, replace, replaceIfChanged } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
+import { keepWindowOnCpu } from "./cpu-drawing";
 import { retireFirstImage } from "./first-image";
 import { reason, serverDecodedBecause } from "./frame-fallback";
 import { modalityUnit, renderOverlay, showProbe, spacingNote } from "./overlay";
@@ -16,6 +17,7 @@ import {
   UPRIGHT,
   applyOrientation,
   fit,
+  isDrawn,
   lengthText,
   magnification,
   millimetresPerScreenPixel,
@@ -249,6 +251,7 @@ export class ViewportCell {
     });
     this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.updateSoon());
     this.host.addEventListener(Enums.Events.VOI_MODIFIED, () => this.updateSoon());
+    keepWindowOnCpu(this.host, () => this.viewport);
     this.host.addEventListener("mousemove", (event) => this.showProbe(event));
     this.host.addEventListener("mouseleave", () => showProbe(this.probe, undefined));
     const failed = (event: Event) => {
@@ -294,7 +297,7 @@ export class ViewportCell {
     if (!viewport || !image || !this.content) return;
     const index = this.imageIndex;
     const failure = this.failures.get(image.imageId);
-    const shown = !failure && viewport.getCurrentImageIdIndex() === index && Boolean(viewport.getCornerstoneImage());
+    const shown = !failure && viewport.getCurrentImageIdIndex() === index && isDrawn(viewport);
     this.host.style.visibility = failure ? "hidden" : "visible";
     if (failure) {
       const browser = serverDecodedBecause(image.imageId);

@@ -5,6 +5,7 @@
 import { Enums, utilities, type Types } from "@cornerstonejs/core";
 import type { Annotation, DisplayedArea, ImagePoint, PresentedImage, StoredPresentationState, VoiWindow } from "../../api/documents";
 import { el, replace } from "../../ui/dom";
+import { drawsOnCpu, resetProperties } from "../cpu-drawing";
 import { imagePlane, imageToWorld, type ImagePlane, type Vector } from "../geometry";
 import type { StackImage } from "../stack";
 import { fit, UPRIGHT } from "../view";
@@ -42,10 +43,9 @@ export function showDisplayedArea(viewport: Types.IStackViewport, plane: ImagePl
 export function setStateWindow(viewport: Types.IStackViewport, window: VoiWindow): void {
   const { lower, upper } = utilities.windowLevel.toLowHighRange(Math.max(1, window.width), window.center);
   const sigmoid = window.function === "SIGMOID";
-  viewport.setProperties({
-    voiRange: { lower, upper },
-    VOILUTFunction: sigmoid ? Enums.VOILUTFunctionType.SAMPLED_SIGMOID : Enums.VOILUTFunctionType.LINEAR,
-  });
+  // Cornerstone's CPU path has no VOI LUT functions (it throws): there a sigmoid window is drawn as a linear one
+  const VOILUTFunction = sigmoid ? Enums.VOILUTFunctionType.SAMPLED_SIGMOID : Enums.VOILUTFunctionType.LINEAR;
+  viewport.setProperties(drawsOnCpu() ? { voiRange: { lower, upper } } : { voiRange: { lower, upper }, VOILUTFunction });
   viewport.render();
 }
 
@@ -110,7 +110,7 @@ export class AppliedPresentation {
     this.layer.replaceChildren();
     const viewport = this.cell.viewport;
     if (restore && viewport) {
-      viewport.resetProperties();
+      resetProperties(viewport);
       this.cell.orientation = UPRIGHT;
       fit(viewport, UPRIGHT);
       this.cell.update();

@@ -4,6 +4,7 @@
 // where the tool drew it), the window when the reader changed it, the displayed area when zoomed or panned, and
 // the rotation and flip. The drawings come from measurements/annotations.ts in image pixel coordinates; no requests.
 
+import type { Types } from "@cornerstonejs/core";
 import type { Annotation, DisplayedArea, Graphic, ImagePoint, Layer, PresentationState, PresentedImage, Text, VoiWindow } from "../../api/documents";
 import { imagePlane, worldToImage, type ImagePlane, type Point } from "../geometry";
 import { imageLines } from "../measurement-text";
@@ -118,14 +119,27 @@ function changedWindow(cell: ViewportCell): VoiWindow | undefined {
   return { center: round(shown.level), width: round(Math.max(1, shown.width)) };
 }
 
+/** Whether the whole image is fitted and centred, from what the screen shows (Cornerstone's zoom and pan are
+ * relative to the fitted camera with WebGL but absolute on its CPU path). */
+function isFitted(viewport: Types.IStackViewport, plane: ImagePlane, image: StackImage, rotation: number): boolean {
+  const canvas = viewport.getCanvas();
+  const [width, height] = [canvas.clientWidth, canvas.clientHeight];
+  if (!width || !height) return true;
+  const turned = rotation % 180 !== 0;
+  const imageWidth = turned ? image.rows * plane.rowSpacing : image.columns * plane.columnSpacing;
+  const imageHeight = turned ? image.columns * plane.columnSpacing : image.rows * plane.rowSpacing;
+  const fitted = (plane.columnSpacing / Math.max(imageWidth / width, imageHeight / height)) * (window.devicePixelRatio || 1);
+  const [x, y] = worldToImage(plane, viewport.canvasToWorld([width / 2, height / 2]));
+  return Math.abs(magnification(viewport, plane) / fitted - 1) < 1e-3 && Math.hypot(x - image.columns / 2, y - image.rows / 2) < 0.5;
+}
+
 /** The part of the image on the screen, unless the whole image is fitted (the default). */
 function shownArea(cell: ViewportCell, image: StackImage): DisplayedArea | undefined {
   const viewport = cell.viewport!;
-  const [panX, panY] = viewport.getPan();
-  if (Math.abs(viewport.getZoom() - 1) < 1e-3 && Math.hypot(panX, panY) < 0.5) return undefined;
   const canvas = viewport.getCanvas();
   const [width, height] = [canvas.clientWidth, canvas.clientHeight];
   const plane = imagePlane(image.imageId);
+  if (isFitted(viewport, plane, image, cell.orientation.rotation)) return undefined;
   const corners = ([[0, 0], [width, 0], [0, height], [width, height]] as const).map(([x, y]) => worldToImage(plane, viewport.canvasToWorld([x, y])));
   const area = visibleArea(corners);
   const zoom = magnification(viewport, plane);
