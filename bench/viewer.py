@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +60,10 @@ from pypacs.config import Settings
 from pypacs.synthetic import PatientInfo, SeriesSpec, encode_part10, make_study, uid_for
 
 REPO = Path(__file__).resolve().parents[1]
-OHIF_VERSION = "3.13.2"
-OHIF_DIST = REPO / ".cache" / "ohif" / OHIF_VERSION / "dist"
+sys.path.insert(0, str(REPO))  # the browser tests' OHIF server (tests/browser/ohif.py)
+from tests.browser.ohif import OHIF_DIST, OHIF_VERSION  # noqa: E402
+from tests.browser.ohif import ohif_server as ohif_http_server  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 PROBE = (Path(__file__).parent / "viewer-probe.js").read_text()
@@ -156,56 +157,12 @@ def pypacs_server(data_dir: Path) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def ohif_config(dicomweb: str) -> str:
-    """OHIF's shipped app-config.js settings, with pypacs as its data source (docs/dicomweb.md) and the two
-    start-up dialogs off."""
-    source = {
-        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
-        "sourceName": "pypacs",
-        "configuration": {
-            "friendlyName": "pypacs", "name": "pypacs",
-            "wadoUriRoot": dicomweb, "qidoRoot": dicomweb, "wadoRoot": dicomweb,
-            "qidoSupportsIncludeField": True, "supportsReject": False, "imageRendering": "wadors",
-            "thumbnailRendering": "wadors", "enableStudyLazyLoad": True, "supportsFuzzyMatching": False,
-            "supportsWildcard": True, "staticWado": False, "singlepart": "video",
-            "bulkDataURI": {"enabled": False}, "omitQuotationForMultipartRequest": True,
-        },
-    }  # fmt: skip
-    config = {"routerBasename": "/", "extensions": [], "modes": [], "showStudyList": True,
-              "maxNumberOfWebWorkers": 3, "showWarningMessageForCrossOrigin": False, "showCPUFallbackMessage": False,
-              "showLoadingIndicator": True, "strictZSpacingForVolumeViewport": True,
-              "maxNumRequests": {"interaction": 100, "thumbnail": 5, "prefetch": 25},
-              "defaultDataSourceName": "pypacs", "dataSources": [source],
-              "investigationalUseDialog": {"option": "never"}}  # fmt: skip
-    return f"window.config = {json.dumps(config)};\n"
-
-
-class OhifHandler(SimpleHTTPRequestHandler):
-    """OHIF's build as static files; app-config.js is ours; other unknown paths get index.html (OHIF routes in the
-    browser)."""
-
-    config = b""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        path = self.path.split("?", 1)[0]
-        if path == "/app-config.js":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/javascript")
-            self.send_header("Content-Length", str(len(self.config)))
-            self.end_headers()
-            self.wfile.write(self.config)
-            return
-        if not (OHIF_DIST / path.lstrip("/")).is_file():
-            self.path = "/index.html"
-        super().do_GET()
-
-
 def serve_ohif(port: int, dicomweb: str) -> None:
-    handler = type("Handler", (OhifHandler,), {"config": ohif_config(dicomweb).encode()})
-    ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(OHIF_DIST))).serve_forever()
+    """OHIF with its shipped settings but for the data source (tests/browser/ohif.py), and its worker, request and
+    spacing settings as OHIF's own default app-config has them."""
+    overrides = {"maxNumberOfWebWorkers": 3, "strictZSpacingForVolumeViewport": True,
+                 "maxNumRequests": {"interaction": 100, "thumbnail": 5, "prefetch": 25}}  # fmt: skip
+    ohif_http_server(port, dicomweb, **overrides).serve_forever()
 
 
 @contextmanager

@@ -4,69 +4,22 @@ $PYPACS_TEST_ARTIFACTS), and the OHIF viewer (built, from npm) served as static 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.browser.ohif import OHIF_DIST, ohif_server
 from tests.conftest import SHARED_CT
 from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 
 REPO = Path(__file__).resolve().parents[2]
-OHIF_DIST = REPO / ".cache" / "ohif" / "3.13.2" / "dist"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("PYPACS_TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
-
-
-def ohif_config(dicomweb: str) -> str:
-    source = {
-        "namespace": "@ohif/extension-default.dataSourcesModule.dicomweb",
-        "sourceName": "pypacs",
-        "configuration": {
-            "friendlyName": "pypacs", "name": "pypacs",
-            "wadoUriRoot": dicomweb, "qidoRoot": dicomweb, "wadoRoot": dicomweb,
-            "qidoSupportsIncludeField": True, "supportsReject": False, "imageRendering": "wadors",
-            "thumbnailRendering": "wadors", "enableStudyLazyLoad": True, "supportsFuzzyMatching": False,
-            "supportsWildcard": True, "staticWado": False, "singlepart": "video",
-            "bulkDataURI": {"enabled": False}, "omitQuotationForMultipartRequest": True,
-        },
-    }  # fmt: skip
-    config = {"routerBasename": "/", "extensions": [], "modes": [], "showStudyList": True,
-              "maxNumberOfWebWorkers": 2, "showWarningMessageForCrossOrigin": False, "showCPUFallbackMessage": False,
-              "showLoadingIndicator": True, "defaultDataSourceName": "pypacs", "dataSources": [source],
-              "investigationalUseDialog": {"option": "never"}}  # fmt: skip
-    return f"window.config = {json.dumps(config)};\n"
-
-
-class ViewerHandler(SimpleHTTPRequestHandler):
-    """Static files of the OHIF build; its app-config comes from the test; unknown paths get index.html (the
-    viewer routes in the browser)."""
-
-    config = ""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        path = self.path.split("?", 1)[0]
-        if path == "/app-config.js":
-            body = self.config.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/javascript")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        if not (OHIF_DIST / path.lstrip("/")).is_file():
-            self.path = "/index.html"
-        super().do_GET()
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +39,7 @@ def viewer_pacs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PacsProces
 
 @pytest.fixture(scope="session")
 def viewer_url(viewer_pacs: PacsProcess) -> Iterator[str]:
-    handler = type("Handler", (ViewerHandler,), {"config": ohif_config(f"{viewer_pacs.http_url}/dicom-web")})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(OHIF_DIST)))
+    server = ohif_server(0, f"{viewer_pacs.http_url}/dicom-web")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
