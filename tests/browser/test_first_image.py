@@ -24,6 +24,7 @@ from tests.interop.conftest import PacsProcess, start_pacs, stop_pacs
 pytestmark = pytest.mark.browser
 
 RAW_FRAME = re.compile(r"/frames/\d+$")  # a frame's pixel data, not its rendering (…/frames/1/rendered?…)
+SERIES_BULK = re.compile(r"/series/[0-9.]+$")  # the series' frames in one response (series-bulk.ts)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,7 @@ def test_the_first_image_is_on_screen_before_the_viewer_draws_and_gives_way_to_i
             held.append(route)
 
     page.route(RAW_FRAME, hold)
+    page.route(SERIES_BULK, hold)
     page.goto(f"{url}/viewer?study={study}", wait_until="commit")
     first = page.locator("#first-image")
     expect(first).to_be_visible()
@@ -95,6 +97,7 @@ def test_another_layout_has_no_first_image_and_a_failure_takes_it_away(page, ser
     expect(page.locator(".viewport-cell[data-rendered]").first).to_be_visible(timeout=60000)
     expect(page.locator("#first-image")).to_have_count(0)
     page.route(RAW_FRAME, lambda route: route.fulfill(status=500, body="no"))
+    page.route(SERIES_BULK, lambda route: route.fulfill(status=500, body="no"))
     page.goto(f"{url}/viewer?study={study}", wait_until="commit")
     expect(page.locator(f"{ACTIVE} .viewport-message")).to_be_visible(timeout=60000)
     expect(page.locator("#first-image")).to_have_count(0)

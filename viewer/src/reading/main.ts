@@ -9,6 +9,7 @@ import { expectFirstOf, expectSeries, retireFirstImage } from "./first-image";
 import type { LayoutName } from "./layout";
 import { withPaletteTables } from "./palette";
 import { SeriesColumn } from "./series-column";
+import { bulkStore } from "./series-bulk";
 
 const client = dicomWebClient();
 const message = required("message");
@@ -48,6 +49,9 @@ async function open(): Promise<void> {
   const firstMetadata = wanted?.hasPictures ? client.seriesMetadata(study.uid, wanted.uid).then(withPaletteTables) : undefined;
   expectSeries(firstMetadata && wanted?.uid);
   firstMetadata?.then(expectFirstOf, retireFirstImage); // the reader says what failed when it shows the series
+  // Its frames in one response (series-bulk.ts), asked for while Cornerstone loads: far cheaper for the browser
+  // than a request per frame.
+  if (wanted) firstMetadata?.then(() => bulkStore.fetchSeries(seriesUrl(study.uid, wanted.uid)), () => undefined);
   try {
     const { startReading } = await import("./start");
     const layout = parameters.get("layout") ?? "";
@@ -56,6 +60,10 @@ async function open(): Promise<void> {
     retireFirstImage();
     showMessage(message, "error", `The viewer could not start. ${errorText(error)}`, { label: "Try again", run: () => location.reload() });
   }
+}
+
+function seriesUrl(study: string, series: string): string {
+  return `${new URL(client.root, location.href).href}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}`;
 }
 
 function describe(study: StudySummary): void {

@@ -8,6 +8,7 @@ import { seriesTitle, type SeriesSummary, type StudySummary } from "../series/se
 import { errorText, showMessage } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
 import { resetProperties } from "./cpu-drawing";
+import { cacheBulkFrames } from "./frame-fallback";
 import { LAYOUTS, Layout, type LayoutName } from "./layout";
 import { withPaletteTables } from "./palette";
 import { bindKeys, type Action } from "./shortcuts";
@@ -126,6 +127,7 @@ export class Reader {
     let stack: Stack;
     try {
       stack = stackOf(this.client.root, await this.seriesMetadata(series));
+      cacheBulkFrames(); // the frames of the series' bulk data response can be built into images now
     } catch (error) {
       cell.say("error", `The series could not be loaded. ${errorText(error)}`);
       return;
