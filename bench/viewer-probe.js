@@ -6,12 +6,16 @@
 // image on screen is also looked for at every animation frame in every big canvas and <img> of the page, so that a
 // picture drawn otherwise (pypacs's page shows the server's rendering of the first image before its viewer has
 // started) counts too; `ready` keeps the first Cornerstone render. Times are performance.now(): ms since the
-// navigation started.
+// navigation started. A series' frames are received either a response per frame (WADO-RS Retrieve Frames: OHIF,
+// and pypacs's viewer when its bulk request fails) or all in one response to the series' own URL (pypacs's viewer
+// asks for the series' pixel data as bulk data, PS3.18 10.4): a completed response to a URL whose path ends in
+// `/series/<uid>` counts as every frame of that series received at its end. Nothing here knows which viewer asks.
 (() => {
   const probe = {
     firstImage: null, // {at, width, height, x, y}: the first picture on screen (a render, or a big canvas or <img>)
     ready: null, // ms: the first Cornerstone render of a visible viewport showing a picture (the viewer works)
     frames: new Map(), // WADO-RS frame URL -> {start, end} of its first complete response
+    seriesResponses: new Map(), // series UID -> {start, end} of the first complete response to the series' URL
     metadata: null, // {start, end}: the first WADO-RS metadata response
     rendered: 0, // renders of visible viewports
     newImageFrames: 0, // renders showing another image than the render before (scrolling)
@@ -105,6 +109,9 @@
       const picture = path.endsWith("/rendered") || path.endsWith("/thumbnail"); // not a frame's pixel data
       if (path.includes("/frames/") && !picture && !probe.frames.has(entry.name)) {
         probe.frames.set(entry.name, { start: entry.startTime, end: entry.responseEnd });
+      } else if (/\/series\/[^/]+$/.test(path)) {
+        const uid = decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
+        if (!probe.seriesResponses.has(uid)) probe.seriesResponses.set(uid, { start: entry.startTime, end: entry.responseEnd });
       } else if (path.endsWith("/metadata") && probe.metadata === null) {
         probe.metadata = { start: entry.startTime, end: entry.responseEnd };
       }
@@ -148,8 +155,11 @@
   function framesOf(series) {
     return [...probe.frames].filter(([url]) => url.includes(series)).map(([, times]) => times);
   }
-  probe.framesOf = (series) => {
+  // `slices`: the series' frame count, all received when a response to the series' URL has completed.
+  probe.framesOf = (series, slices = 0) => {
     const ends = framesOf(series).map((times) => times.end);
+    const whole = probe.seriesResponses.get(series);
+    if (whole) return { count: Math.max(slices, ends.length), last: Math.max(whole.end, ...ends) };
     return { count: ends.length, last: ends.length ? Math.max(...ends) : null };
   };
   // Where the time to the first image went: the metadata asked for and received, the first frame asked for
@@ -161,6 +171,8 @@
       metadataReceived: probe.metadata?.end ?? null,
       frameAsked: frames[0]?.start ?? null,
       frameReceived: frames[0]?.end ?? null,
+      seriesAsked: probe.seriesResponses.get(series)?.start ?? null, // the series in one response, if so
+      seriesReceived: probe.seriesResponses.get(series)?.end ?? null,
       shown: probe.firstImage?.at ?? null,
       ready: probe.ready,
     };

@@ -14,9 +14,11 @@ for each viewer:
 - first image, warm: the same in a context that has just shown the small study (the viewer's code cached), with
   where the time went: metadata asked and received, first frame asked and received, first image on screen, and
   the viewer's own first render (when it takes input);
-- series cached: until every frame of the series has been received (WADO-RS frame responses, from the page's
-  Resource Timing). A viewer that stops asking for frames is reported with how many it got, then walked through
-  the stack one image at a time (each time until the next image is on screen) so that it has them all;
+- series cached: until every frame of the series has been received (from the page's Resource Timing: WADO-RS
+  frame responses, or one completed response to the series' own URL, which counts as all its frames: pypacs's
+  viewer asks for the series' pixel data as bulk data in one response, OHIF a frame per request). A viewer that
+  stops asking for frames is reported with how many it got, then walked through the stack one image at a time
+  (each time until the next image is on screen) so that it has them all;
 - scrolling, on the cached series: one wheel step per animation frame for a few seconds (the probe sends the
   events, as the browser hands continuous input to a page: once a frame); renders showing a new image per second;
 - W/L drag, the same with a left-button drag: renders showing a new window per second;
@@ -262,7 +264,7 @@ def wait_for_series(page: Any, study: Study, stall: float = 5.0, limit: float = 
     started = last_change = time.monotonic()
     count = -1
     while True:
-        seen = page.evaluate("(series) => window.__viewerBench.framesOf(series)", study.series_uid)
+        seen = page.evaluate("([s, n]) => window.__viewerBench.framesOf(s, n)", [study.series_uid, study.slices])
         if seen["count"] != count:
             count, last_change = seen["count"], time.monotonic()
         if count >= study.slices or time.monotonic() - last_change > stall or time.monotonic() - started > limit:
@@ -405,7 +407,8 @@ def measure_memory(playwright: Any, viewers: Viewers, viewer: str, figures: Figu
             count, _ = wait_for_series(page, LARGE, limit=300)
             if count < LARGE.slices:
                 walk_through(page, first, LARGE.slices)
-                count = page.evaluate("(s) => window.__viewerBench.framesOf(s).count", LARGE.series_uid)
+                count = page.evaluate("([s, n]) => window.__viewerBench.framesOf(s, n).count",
+                                      [LARGE.series_uid, LARGE.slices])
             time.sleep(2)
             end = chromium_pss_mb()
         finally:
@@ -440,6 +443,8 @@ TIMELINE = (
     ("metadata received", "metadataReceived"),
     ("first frame asked", "frameAsked"),
     ("first frame received", "frameReceived"),
+    ("series asked (one response)", "seriesAsked"),
+    ("series received (one response)", "seriesReceived"),
     ("first image on screen", "shown"),
     ("viewer drew (Cornerstone)", "ready"),
 )
