@@ -161,6 +161,7 @@ export class BulkStore {
           waiter.resolve(undefined); // not in the response: the loader asks for it itself
         }
       }
+      this.handOver();
     });
   }
 
@@ -220,7 +221,8 @@ export class BulkStore {
 
   private handOver(): void {
     const consumer = this.consumer;
-    if (!consumer) return;
+    // Not while a response comes in: building images takes the page's thread, which reads the response too.
+    if (!consumer || this.receiving.size) return;
     while (this.handing < HANDED_AT_ONCE) {
       const next = this.held.keys().next();
       if (next.done) return;
