@@ -221,9 +221,9 @@ export class BulkStore {
 
   private handOver(): void {
     const consumer = this.consumer;
-    // Not while a response comes in: building images takes the page's thread, which reads the response too.
-    if (!consumer || this.receiving.size) return;
-    while (this.handing < HANDED_AT_ONCE) {
+    if (!consumer) return;
+    // One at a time while a response comes in: building images takes the page's thread, which reads it too.
+    while (this.handing < (this.receiving.size ? 1 : HANDED_AT_ONCE)) {
       const next = this.held.keys().next();
       if (next.done) return;
       const imageId = next.value;
