@@ -49,11 +49,13 @@ async function open(): Promise<void> {
   const firstMetadata = wanted?.hasPictures ? client.seriesMetadata(study.uid, wanted.uid).then(withPaletteTables) : undefined;
   expectSeries(firstMetadata && wanted?.uid);
   firstMetadata?.then(expectFirstOf, retireFirstImage); // the reader says what failed when it shows the series
-  // Its frames in one response (series-bulk.ts), asked for while Cornerstone loads: far cheaper for the browser
-  // than a request per frame.
-  if (wanted) firstMetadata?.then(() => bulkStore.fetchSeries(seriesUrl(study.uid, wanted.uid)), () => undefined);
   try {
     const { startReading } = await import("./start");
+    // Its frames in one response (series-bulk.ts): far cheaper for the browser than a request per frame. Asked for
+    // once Cornerstone's code is in, not while it loads: reading the response on the page's thread while that code
+    // was compiled put the viewer's first drawing at ~2.5 s instead of ~1.0 s. Queued before the reader asks for
+    // its first image, so the loader takes the frames from this response.
+    if (wanted) firstMetadata?.then(() => bulkStore.fetchSeries(seriesUrl(study.uid, wanted.uid)), () => undefined);
     const layout = parameters.get("layout") ?? "";
     reader = startReading(client, study, column, (LAYOUT_NAMES.includes(layout) ? layout : "1x1") as LayoutName, wanted, firstMetadata);
   } catch (error) {
