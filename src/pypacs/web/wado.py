@@ -221,6 +221,7 @@ class BulkPlan:
     target: RetrieveTarget
     stored: bool
     frames: int | None  # None: learnt when the object is read (its layout is not one the frame reader cuts)
+    frames_url: str  # the instance's frames resource, a frame's Content-Location without its number
 
     @property
     def content_type(self) -> str:
@@ -243,29 +244,28 @@ def retrieve_pixel_bulk_data(
         if layout is None and target.transfer_syntax_uid in LITTLE_ENDIAN_NATIVE:
             continue  # no Pixel Data (a structured report, a presentation state): no bulk data to send
         representation, _single = frame_representation(octet, target.transfer_syntax_uid, 2)
-        plans.append(BulkPlan(target, representation == "stored", layout.frames if layout else None))
+        frames_url = f"{instance_url(request, target)}/frames/"
+        plans.append(BulkPlan(target, representation == "stored", layout.frames if layout else None, frames_url))
     boundary = new_boundary()
     media_type = f'multipart/related; type="application/octet-stream"; boundary={boundary}'
-    return StreamingResponse(bulk_body(archive, plans, base_url(request), boundary), media_type=media_type)
+    return StreamingResponse(bulk_body(archive, plans, boundary), media_type=media_type)
 
 
-async def bulk_body(archive: Archive, plans: list[BulkPlan], root: str, boundary: str) -> AsyncIterator[bytes]:
+async def bulk_body(archive: Archive, plans: list[BulkPlan], boundary: str) -> AsyncIterator[bytes]:
     """The parts of a bulk data answer, several frames to a piece. Frames cut from files are read on the event
     loop (from the page cache, as dicom_body does); decoding runs on a worker thread."""
     pending: list[bytes] = []
     size = 0
     for plan in plans:
         target = plan.target
-        location = (f"{root}/studies/{target.study_instance_uid}/series/{target.series_instance_uid}"
-                    f"/instances/{target.sop_instance_uid}/frames/")  # fmt: skip
         frames: Iterator[bytes]
         if plan.frames is not None and (plan.stored or target.transfer_syntax_uid in LITTLE_ENDIAN_NATIVE):
             frames = (archive.frames.stored_frame(target.blob_key, index) or b"" for index in range(plan.frames))
         else:
             frames = iter(await anyio.to_thread.run_sync(_all_frames, archive, target, plan.stored))
         for number, frame in enumerate(frames, start=1):
-            header = (f"--{boundary}\r\nContent-Type: {plan.content_type}\r\nContent-Location: {location}{number}\r\n"
-                      f"Content-Length: {len(frame)}\r\n\r\n")  # fmt: skip
+            header = (f"--{boundary}\r\nContent-Type: {plan.content_type}\r\n"
+                      f"Content-Location: {plan.frames_url}{number}\r\nContent-Length: {len(frame)}\r\n\r\n")
             pending += [header.encode(), frame, b"\r\n"]
             size += len(frame)
             if size >= CHUNK // 4:
