@@ -37,11 +37,26 @@
   frameSample.width = frameSample.height = 16;
 
   // A viewport a reader looks at: on screen and big. Thumbnails and off-screen render targets (OHIF renders
-  // thumbnails through hidden viewports) are not.
+  // thumbnails through hidden viewports) are not. Sizes are kept up to date by a ResizeObserver: asking the box
+  // in each render would make the browser lay the page out again in the middle of the viewer's frame (~1 ms a
+  // frame on this machine), a cost of the probe, not of the viewer.
+  const sizes = new WeakMap();
+  const resized = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const box = entry.borderBoxSize?.[0];
+      if (box) sizes.set(entry.target, { width: box.inlineSize, height: box.blockSize });
+    }
+  });
   function visible(element) {
     if (!(element instanceof Element)) return false;
-    const box = element.getBoundingClientRect();
-    return box.width >= 256 && box.height >= 256 && getComputedStyle(element).visibility !== "hidden";
+    let size = sizes.get(element);
+    if (!size) {
+      const box = element.getBoundingClientRect();
+      size = { width: box.width, height: box.height };
+      sizes.set(element, size);
+      resized.observe(element);
+    }
+    return size.width >= 256 && size.height >= 256 && getComputedStyle(element).visibility !== "hidden";
   }
 
   // The middle third of the viewport's canvas, scaled down: blank (the black background) or an image. Read in

@@ -6,10 +6,16 @@
 // is in the page's first bundle. It never holds a frame once taken, and never stands in the way of the loader's
 // own requests: a frame it does not get (the request refused, the response cut short) is asked for by the loader.
 
+import { boundaryOf, readParts, transferSyntaxOf, type BulkPart } from "../dicomweb/multipart-stream";
+
 /** What the series is asked for as: each frame as stored (the loader's codecs decode it), one part per frame. */
 export const BULK_AS_STORED = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
 /** Frames handed to Cornerstone at once (each decoded, then cached). */
 const HANDED_AT_ONCE = 4;
+/** While the reader scrolls or drags, and this long after: only the next images the reader goes to are built,
+ * one at a time. Building an image takes ~3 ms of the page's thread (and the decoder's), and drawing 60 frames a
+ * second on a CPU leaves little over: building the whole series then cost scrolling 10–15 frames a second. */
+const INTERACTION_MS = 250;
 
 export interface StoredFrame {
   bytes: ArrayBuffer;
@@ -17,117 +23,33 @@ export interface StoredFrame {
   transferSyntax: string;
 }
 
-export interface BulkPart {
-  headers: Record<string, string>;
-  bytes: ArrayBuffer;
+let lastInput = -Infinity;
+// Mouse events as well as pointer events: a page (or a test) may send either alone.
+for (const type of ["wheel", "keydown", "pointerdown", "pointermove", "mousedown", "mousemove", "touchmove"] as const) {
+  addEventListener(
+    type,
+    (event) => {
+      if (!type.endsWith("move") || type === "touchmove" || (event as MouseEvent).buttons) lastInput = performance.now();
+    },
+    { capture: true, passive: true },
+  );
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const CRLF_CRLF = encoder.encode("\r\n\r\n");
-
-/** Where `needle` first occurs in `haystack` from `from`, or -1. */
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
-  const last = haystack.length - needle.length;
-  for (let i = haystack.indexOf(needle[0] ?? 0, from); i !== -1 && i <= last; i = haystack.indexOf(needle[0] ?? 0, i + 1)) {
-    let j = 1;
-    while (j < needle.length && haystack[i + j] === needle[j]) j += 1;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
-
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (!a.length) return b;
-  const both = new Uint8Array(a.length + b.length);
-  both.set(a);
-  both.set(b, a.length);
-  return both;
-}
-
-function parseHeaders(text: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of text.split("\r\n")) {
-    const colon = line.indexOf(":");
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return headers;
-}
-
-/** The boundary of a multipart Content-Type, if any. */
-export function boundaryOf(contentType: string | null): string | undefined {
-  const match = /;\s*boundary=("([^"]+)"|[^;\s]+)/i.exec(contentType ?? "");
-  return match ? (match[2] ?? match[1]) : undefined;
-}
-
-/** The parts of a multipart body as they arrive, each copied into its own ArrayBuffer. A part with a
- * Content-Length is copied as it comes, without looking for the boundary in it; one without is found by its
- * boundary (across chunk edges). Ends at the closing delimiter or the end of the body. */
-export async function readParts(body: ReadableStream<Uint8Array>, boundary: string, onPart: (part: BulkPart) => void): Promise<void> {
-  const reader = body.getReader();
-  const delimiter = encoder.encode(`--${boundary}`);
-  const bodyEnd = encoder.encode(`\r\n--${boundary}`);
-  let carry: Uint8Array = new Uint8Array(0);
-  let sized: { headers: Record<string, string>; bytes: Uint8Array; filled: number } | undefined;
-  let unsized: Record<string, string> | undefined;
-  for (;;) {
-    // Take what the bytes at hand allow; read more when they do not finish anything.
-    if (sized) {
-      const n = Math.min(sized.bytes.length - sized.filled, carry.length);
-      sized.bytes.set(carry.subarray(0, n), sized.filled);
-      sized.filled += n;
-      carry = carry.subarray(n);
-      if (sized.filled === sized.bytes.length) {
-        onPart({ headers: sized.headers, bytes: sized.bytes.buffer as ArrayBuffer });
-        sized = undefined;
-        continue;
-      }
-    } else if (unsized) {
-      const end = indexOf(carry, bodyEnd);
-      if (end >= 0) {
-        onPart({ headers: unsized, bytes: carry.slice(0, end).buffer });
-        carry = carry.subarray(end + 2);
-        unsized = undefined;
-        continue;
-      }
-    } else {
-      const start = indexOf(carry, delimiter);
-      const after = start + delimiter.length;
-      if (start >= 0 && carry.length >= after + 2) {
-        if (carry[after] === 45 && carry[after + 1] === 45) {
-          await reader.cancel().catch(() => undefined);
-          return; // the closing delimiter
-        }
-        const headEnd = indexOf(carry, CRLF_CRLF, after);
-        if (headEnd >= 0) {
-          const headers = parseHeaders(decoder.decode(carry.subarray(after, headEnd)));
-          carry = carry.subarray(headEnd + 4);
-          const length = Number(headers["content-length"] ?? NaN);
-          if (Number.isSafeInteger(length) && length >= 0) sized = { headers, bytes: new Uint8Array(length), filled: 0 };
-          else unsized = headers;
-          continue;
-        }
-      }
-    }
-    const { done, value } = await reader.read();
-    if (done) return;
-    carry = sized ? (carry.length ? joined(carry, value) : value) : joined(carry, value);
-  }
-}
-
-/** The transfer syntax a Content-Type names (`…; transfer-syntax=1.2.840.10008.1.2.1`), if any. */
-export function transferSyntaxOf(contentType: string | undefined | null): string | undefined {
-  for (const parameter of (contentType ?? "").split(";").slice(1)) {
-    const [name = "", value = ""] = parameter.split("=", 2).map((part) => part.trim());
-    if (name.toLowerCase() === "transfer-syntax" && value) return value.replace(/"/g, "");
-  }
-  return undefined;
+/** How long the reader's scrolling or dragging is still to be counted as going on (ms), or <= 0. */
+function interactingFor(): number {
+  return lastInput + INTERACTION_MS - performance.now();
 }
 
 /** The image ID of a frame URL, as stack.ts builds it: `wadors:` and the absolute URL on the page's origin. */
 export function imageIdOf(frameUrl: string): string {
   const url = new URL(frameUrl, location.href);
   return `wadors:${location.origin}${url.pathname}`;
+}
+
+/** The image ID prefix of an image's series (`…/series/<uid>/instances/`), as `fetchSeries` keeps it. */
+function seriesPrefixOf(imageId: string): string {
+  const at = imageId.indexOf("/instances/");
+  return at < 0 ? imageId : imageId.slice(0, at + "/instances/".length);
 }
 
 interface Waiter {
@@ -144,6 +66,11 @@ export class BulkStore {
   private readonly receiving = new Set<string>();
   private consumer: ((imageId: string) => Promise<unknown>) | undefined;
   private handing = 0;
+  /** Images to hand over first (the next ones the reader goes to), nearest first. */
+  private preferred: string[] = [];
+  private resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What to call once the store is done with a series (response ended, frames handed over), by prefix. */
+  private readonly whenDone = new Map<string, (() => void)[]>();
   /** Requests made, by series URL (for the page's probe and tests). */
   readonly requested: string[] = [];
 
@@ -163,6 +90,22 @@ export class BulkStore {
       }
       this.handOver();
     });
+  }
+
+  /** Call `done` once the store has nothing more of this image's series to give (at once when it has nothing). */
+  afterSeries(imageId: string, done: () => void): void {
+    const prefix = seriesPrefixOf(imageId);
+    if (!this.receiving.has(prefix) && !this.holds(prefix)) {
+      done();
+      return;
+    }
+    this.whenDone.set(prefix, [...(this.whenDone.get(prefix) ?? []), done]);
+  }
+
+  /** Hand these images over before the others, in this order (the next ones in the direction the reader goes). */
+  prefer(imageIds: string[]): void {
+    this.preferred = imageIds.filter((imageId) => this.held.has(imageId));
+    if (this.preferred.length) this.handOver();
   }
 
   private async receive(seriesUrl: string): Promise<void> {
@@ -219,14 +162,39 @@ export class BulkStore {
     this.handOver();
   }
 
+  private holds(prefix: string): boolean {
+    for (const imageId of this.held.keys()) if (imageId.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** The next image to hand over: a preferred one, else (unless only those may go) the earliest received. */
+  private next(onlyPreferred: boolean): string | undefined {
+    while (this.preferred.length) {
+      const imageId = this.preferred.shift()!;
+      if (this.held.has(imageId)) return imageId;
+    }
+    if (onlyPreferred) return undefined;
+    const first = this.held.keys().next();
+    return first.done ? undefined : first.value;
+  }
+
   private handOver(): void {
     const consumer = this.consumer;
     if (!consumer) return;
-    // One at a time while a response comes in: building images takes the page's thread, which reads it too.
-    while (this.handing < (this.receiving.size ? 1 : HANDED_AT_ONCE)) {
-      const next = this.held.keys().next();
-      if (next.done) return;
-      const imageId = next.value;
+    const interacting = interactingFor();
+    while (this.handing < (interacting > 0 ? 1 : HANDED_AT_ONCE)) {
+      const imageId = this.next(interacting > 0);
+      if (imageId === undefined) {
+        if (interacting > 0 && this.held.size) {
+          this.resumeTimer ??= setTimeout(() => {
+            this.resumeTimer = undefined;
+            this.handOver();
+          }, interacting);
+        } else {
+          this.settle();
+        }
+        return;
+      }
       this.handing += 1;
       // The consumer asks Cornerstone for the image, whose loader takes the frame at once (take() forgets it);
       // when Cornerstone has the image already, the frame is not taken: the copy is dropped all the same.
@@ -235,6 +203,15 @@ export class BulkStore {
         this.handOver();
       });
       this.held.delete(imageId);
+    }
+  }
+
+  /** Tell those waiting for a series that the store is done with it. */
+  private settle(): void {
+    for (const [prefix, callbacks] of this.whenDone) {
+      if (this.receiving.has(prefix) || this.handing || this.holds(prefix)) continue;
+      this.whenDone.delete(prefix);
+      for (const callback of callbacks) callback();
     }
   }
 }

@@ -46,6 +46,9 @@ export class Toolbar {
   }
 
   refresh(): void {
-    for (const [button, pressed] of this.toggles) button.setAttribute("aria-pressed", String(pressed()));
+    for (const [button, pressed] of this.toggles) {
+      const value = String(pressed());
+      if (button.getAttribute("aria-pressed") !== value) button.setAttribute("aria-pressed", value);
+    }
   }
 }

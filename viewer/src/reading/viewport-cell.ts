@@ -4,13 +4,14 @@
 
 import { Enums, eventTarget, type Types } from "@cornerstonejs/core";
 import { utilities as toolUtilities } from "@cornerstonejs/tools";
-import { el, replace, replaceIfChanged } from "../ui/dom";
+import { el, replace, replaceIfChanged, setDataIfChanged, setValueIfChanged } from "../ui/dom";
 import { renderingEngine } from "./cornerstone";
 import { keepWindowOnCpu } from "./cpu-drawing";
 import { retireFirstImage } from "./first-image";
 import { reason, serverDecodedBecause } from "./frame-fallback";
 import { modalityUnit, renderOverlay, showProbe, spacingNote } from "./overlay";
 import { probeAt } from "./probe";
+import { bulkStore } from "./series-bulk";
 import { imageName, type Stack, type StackImage } from "./stack";
 import { addViewport, removeViewport } from "./tools";
 import {
@@ -24,10 +25,17 @@ import {
   scaleBarLength,
   screenDirections,
   type Orientation,
+  type ScreenDirections,
 } from "./view";
 import { currentWindow, windowText } from "./windowing";
 
 export const SERIES_DRAG_TYPE = "application/x-pypacs-series";
+
+/** The orientation markers and scale bar of the image shown. */
+interface Marks {
+  directions: ScreenDirections | undefined;
+  mmPerPixel: number;
+}
 
 export interface CellHooks {
   activate(cell: ViewportCell): void;
@@ -61,6 +69,8 @@ export class ViewportCell {
   private readonly slider: HTMLInputElement;
   private loading = 0;
   private pendingUpdate = 0; // the animation frame that will update the overlay (updateSoon)
+  /** The image shown before this one: which way the reader goes. */
+  private shownBefore = 0;
 
   constructor(readonly index: number, private readonly hooks: CellHooks) {
     this.viewportId = `viewport-${index}`;
@@ -154,7 +164,12 @@ export class ViewportCell {
       if (turn === this.loading) this.imageFailed(this.imageIndex, reason(error));
     }
     if (turn !== this.loading) return;
-    toolUtilities.stackContextPrefetch.enable(this.host);
+    // The frames of a series received as bulk data are built into images by the store (series-bulk.ts); the
+    // prefetch, which plans its requests again at each image shown, starts once the store is done with them.
+    const first = stack.images[0]!.imageId;
+    bulkStore.afterSeries(first, () => {
+      if (turn === this.loading) toolUtilities.stackContextPrefetch.enable(this.host);
+    });
     fit(viewport, this.orientation);
     this.update();
   }
@@ -179,6 +194,18 @@ export class ViewportCell {
     } catch (error) {
       this.imageFailed(target, reason(error));
     }
+  }
+
+  /** The bulk data store builds the next images in the direction the reader goes first (series-bulk.ts). */
+  private preferAhead(): void {
+    const index = this.imageIndex;
+    const step = index >= this.shownBefore ? 1 : -1;
+    this.shownBefore = index;
+    const ahead: string[] = [];
+    for (let next = index + step; ahead.length < 12 && next >= 0 && next < this.images.length; next += step) {
+      ahead.push(this.images[next]!.imageId);
+    }
+    bulkStore.prefer(ahead);
   }
 
   scroll(delta: number): Promise<void> {
@@ -249,7 +276,10 @@ export class ViewportCell {
       }
       this.updateSoon();
     });
-    this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => this.updateSoon());
+    this.host.addEventListener(Enums.Events.STACK_NEW_IMAGE, () => {
+      this.preferAhead();
+      this.updateSoon();
+    });
     this.host.addEventListener(Enums.Events.VOI_MODIFIED, () => this.updateSoon());
     keepWindowOnCpu(this.host, () => this.viewport);
     this.host.addEventListener("mousemove", (event) => this.showProbe(event));
@@ -308,6 +338,9 @@ export class ViewportCell {
     }
     const window = shown ? currentWindow(viewport) : undefined;
     const zoom = shown ? magnification(viewport) : undefined;
+    // Everything read from the page's layout is read before anything is written: a read after a write makes the
+    // browser lay the page out again, in the middle of each frame while scrolling.
+    const marks = shown ? this.marksOf(viewport, image) : undefined;
     renderOverlay(this.corners, {
       instance: image.instance,
       index,
@@ -319,9 +352,9 @@ export class ViewportCell {
       keyImage: this.hooks.isKeyImage(image),
       notes: this.notes(image),
     });
-    this.slider.value = String(index + 1);
-    Object.assign(this.root.dataset, { imageIndex: String(index), sopInstanceUid: image.sopInstanceUid, window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
-    if (shown) this.updateMarks(viewport, image);
+    setValueIfChanged(this.slider, String(index + 1));
+    setDataIfChanged(this.root, { imageIndex: String(index), sopInstanceUid: image.sopInstanceUid, window: window ? windowText(window) : "", zoom: zoom?.toFixed(3) ?? "" });
+    if (marks) this.showMarks(marks);
     this.hooks.changed(this);
   }
 
@@ -338,14 +371,19 @@ export class ViewportCell {
     return notes;
   }
 
-  private updateMarks(viewport: Types.IStackViewport, image: StackImage): void {
+  private marksOf(viewport: Types.IStackViewport, image: StackImage): Marks {
     const located = Boolean(image.instance["00200037"]?.Value?.length);
-    const directions = located ? screenDirections(viewport) : undefined;
+    const spacing = spacingNote(image.instance) === "" || spacingNote(image.instance).startsWith("Sizes at the detector");
+    return {
+      directions: located ? screenDirections(viewport) : undefined,
+      mmPerPixel: spacing ? millimetresPerScreenPixel(viewport) : 0,
+    };
+  }
+
+  private showMarks({ directions, mmPerPixel }: Marks): void {
     for (const [side, marker] of Object.entries(this.markers)) {
       replaceIfChanged(marker, directions?.[side as keyof typeof directions] ?? "");
     }
-    const spacing = spacingNote(image.instance) === "" || spacingNote(image.instance).startsWith("Sizes at the detector");
-    const mmPerPixel = spacing ? millimetresPerScreenPixel(viewport) : 0;
     this.scaleBar.hidden = !(mmPerPixel > 0 && Number.isFinite(mmPerPixel));
     if (!this.scaleBar.hidden) {
       const { millimetres, pixels } = scaleBarLength(mmPerPixel);

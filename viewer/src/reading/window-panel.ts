@@ -2,7 +2,7 @@
 // chosen one's range as two sliders to pick within it) and a form to type a width and level. They act on the
 // active viewport and follow it.
 
-import { el, replace } from "../ui/dom";
+import { el, replace, setValueIfChanged } from "../ui/dom";
 import type { ViewportCell } from "./viewport-cell";
 import {
   currentWindow,
@@ -108,8 +108,8 @@ export class WindowPanel {
     const window = viewport && viewport.getCornerstoneImage() ? currentWindow(viewport) : undefined;
     if (!window) return;
     const [width, level] = windowText(window).split("/");
-    if (document.activeElement !== this.width) this.width.value = width ?? "";
-    if (document.activeElement !== this.level) this.level.value = level ?? "";
+    if (document.activeElement !== this.width) setValueIfChanged(this.width, width ?? "");
+    if (document.activeElement !== this.level) setValueIfChanged(this.level, level ?? "");
     if (this.chosen?.width && this.chosen.level) {
       const inside = window.width >= this.chosen.width.min && window.width <= this.chosen.width.max
         && window.level >= this.chosen.level.min && window.level <= this.chosen.level.max;

@@ -36,6 +36,19 @@ const shownMarkup = new WeakMap<Element, string>();
 
 /** Replace an element's children unless they would be the same markup as last time through here: what changes
  * with every frame (overlays while scrolling) then costs the page no new layout when it has not changed. */
+/** Set data attributes, each only when its value changes: a write, even of the same value, has the browser check
+ * its styles again (once a frame while scrolling). */
+export function setDataIfChanged(element: HTMLElement, values: Record<string, string>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (element.dataset[key] !== value) element.dataset[key] = value;
+  }
+}
+
+/** Set a form control's value only when it changes (see setDataIfChanged). */
+export function setValueIfChanged(control: HTMLInputElement, value: string): void {
+  if (control.value !== value) control.value = value;
+}
+
 export function replaceIfChanged(parent: Element, ...children: Child[]): void {
   let markup = "";
   for (const child of children) {
