@@ -63,6 +63,7 @@ bench: $(STAMP) viewer system-deps
 	$(VENV)/bin/python bench/retrieve.py
 	$(VENV)/bin/python bench/dicomweb.py
 	$(VENV)/bin/python bench/viewer.py
+	$(VENV)/bin/python bench/volume.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info viewer/node_modules $(VIEWER_OUT)

@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     duplicate_policy: DuplicatePolicy = "keep"
     accept_nonconformant_uids: bool = False  # accept UIDs with letters, '-' or '_' (legacy archives); never '/'
     fsync: bool = True
+    volume_cache_mb: int = Field(default=1024, ge=16, le=1024 * 1024)  # 3D: series volumes kept per process (LRU)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     config_file: Path | None = None  # set by load_settings: the TOML file, re-read when its peers change
 

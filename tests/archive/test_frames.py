@@ -73,3 +73,28 @@ def test_a_layout_is_read_once_per_blob(archive: Archive, monkeypatch: pytest.Mo
     reader.stored_frame(other, 0)
     reader.stored_frame(key, 0)  # pushed out by the other (capacity 1): read again
     assert reads == [key, other, key]
+
+
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, "1.2.840.10008.1.2.1"])
+def test_a_native_layout_found_from_the_file_end_equals_the_parsed_one(sqlite_settings: Settings, syntax: str):
+    pixels = np.arange(3 * 4 * 4, dtype=np.uint16).reshape(3, 4, 4)
+    with Archive.open(sqlite_settings) as archive:
+        key = stored_key(archive, encode(make_dataset(NumberOfFrames=3, PixelData=pixels.tobytes()), syntax))
+        from_end = archive.frames.native_layout(key, syntax, 32, 3)
+    assert from_end == frames_module.read_layout(archive.blobs, key)
+    assert from_end is not None and from_end.frames == 3
+
+
+def test_a_native_layout_with_elements_after_the_pixel_data_falls_back_to_parsing(sqlite_settings: Settings):
+    pixels = np.arange(2 * 4 * 4, dtype=np.uint16).reshape(2, 4, 4)
+    ds = make_dataset(NumberOfFrames=2, PixelData=pixels.tobytes())
+    ds.add_new(0xFFFCFFFC, "OB", b"\0" * 8)  # Data Set Trailing Padding after the Pixel Data
+    with Archive.open(sqlite_settings) as archive:
+        key = stored_key(archive, encode(ds, "1.2.840.10008.1.2.1"))
+        layout = archive.frames.native_layout(key, "1.2.840.10008.1.2.1", 32, 2)
+        assert layout == frames_module.read_layout(archive.blobs, key)
+        assert archive.frames.stored_frame(key, 1) == pixels[1].tobytes()
+    # a wrong frame size from the header is not believed either
+    with Archive.open(sqlite_settings) as archive:
+        wrong = archive.frames.native_layout(key, "1.2.840.10008.1.2.1", 30, 2)
+        assert wrong == frames_module.read_layout(archive.blobs, key)

@@ -60,6 +60,31 @@ def read_layout(blobs: BlobStore, blob_key: str) -> FrameLayout | None:
     return FrameLayout(syntax, frames, raw.value_tell, False, size)
 
 
+def _layout_from_end(blobs: BlobStore, blob_key: str, syntax: str, frame_size: int, frames: int) -> FrameLayout | None:
+    """The layout when the file ends with a Pixel Data element of exactly `frames` x `frame_size` bytes (its tag
+    and length read back just before the value, explicit or implicit VR); None when it does not."""
+    length = frame_size * frames
+    with blobs.open(blob_key) as handle:
+        end = handle.seek(0, 2)
+        offset = end - length
+        if offset < 12:
+            return None
+        handle.seek(offset - 12)
+        head = handle.read(12)
+    explicit = syntax == "1.2.840.10008.1.2.1"
+    if explicit:
+        if head[:4] != b"\xe0\x7f\x10\x00" or head[4:6] not in (b"OW", b"OB"):
+            return None
+        declared = int.from_bytes(head[8:12], "little")
+    else:
+        if head[4:8] != b"\xe0\x7f\x10\x00":
+            return None
+        declared = int.from_bytes(head[8:12], "little")
+    if declared != length:
+        return None
+    return FrameLayout(syntax, frames, offset, False, frame_size)
+
+
 class FrameReader:
     """Reads frames as stored; layouts of the most recently used blobs are kept (blob keys change when an
     object is replaced, so a kept layout is never stale)."""
@@ -81,6 +106,27 @@ class FrameReader:
             if len(self._layouts) > self._capacity:
                 self._layouts.popitem(last=False)
         return layout
+
+    def native_layout(
+        self, blob_key: str, transfer_syntax_uid: str, frame_size: int, frames: int
+    ) -> FrameLayout | None:
+        """The layout of an uncompressed little endian object whose size per frame is known (from its indexed
+        header): when its Pixel Data is the file's last element, as it nearly always is, it is found from the
+        file's end with one small read instead of parsing the header. Otherwise as layout()."""
+        with self._lock:
+            if blob_key in self._layouts:
+                self._layouts.move_to_end(blob_key)
+                return self._layouts[blob_key]
+        found = None
+        if transfer_syntax_uid in LITTLE_ENDIAN_NATIVE and frame_size > 0 and frames > 0:
+            found = _layout_from_end(self.blobs, blob_key, transfer_syntax_uid, frame_size, frames)
+        if found is None:
+            return self.layout(blob_key)
+        with self._lock:
+            self._layouts[blob_key] = found
+            if len(self._layouts) > self._capacity:
+                self._layouts.popitem(last=False)
+        return found
 
     def stored_frame(self, blob_key: str, index: int) -> bytes | None:
         """Frame `index` (0-based) as stored, or None when the layout is not one this reader cuts."""

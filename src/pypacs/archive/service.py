@@ -35,9 +35,11 @@ from pypacs.archive.retrieve import (
     retrieve_targets,
 )
 from pypacs.archive.study_zip import study_zip, study_zip_members, zip_folder_name
+from pypacs.archive.volumes import VolumeCache, load_volume
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
+from pypacs.volume.model import Volume
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class Archive:
         self.engines = engines
         self.blobs = blobs
         self.frames = FrameReader(blobs)
+        self.volumes = VolumeCache(settings.volume_cache_mb << 20)
         self.peers = PeerRegistry(settings, engines)
         # Durable blob writes run here, overlapping the parsing and indexing of the same object.
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
@@ -208,6 +211,16 @@ class Archive:
         if not documents:
             raise NotFound(_not_found_text(study, series, sop_instance))
         return documents
+
+    def series_volume(self, study: str, series: str) -> Volume:
+        """The series as a volume in patient coordinates (archive/volumes.py), kept in the volume cache:
+        NotFound when the series is not stored, NotAVolume (with why) when its images do not form one."""
+        targets = self.stored_instances(study, series)
+
+        def documents() -> list[tuple[RetrieveTarget, str]]:
+            return [(target, text) for target, text, _ in self.instance_metadata(study, series)]
+
+        return load_volume(self.volumes, self.frames, targets, documents)
 
     def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
         request = query_module.QueryRequest(level, identifier, root=root)

@@ -22,7 +22,8 @@ from pypacs.archive.errors import ArchiveError, Conflict, InvalidObject, Invalid
 from pypacs.archive.service import Archive
 from pypacs.imaging.pixels import PixelDataError
 from pypacs.reports.errors import InvalidContent, UnreadableDocument
-from pypacs.web import dictionary, presentation, qido, rendered, stow, wado, wado_uri
+from pypacs.volume.model import NotAVolume
+from pypacs.web import dictionary, presentation, qido, rendered, stow, volume, wado, wado_uri
 from pypacs.web.api import router as api_router
 from pypacs.web.multipart import MultipartError
 from pypacs.web.viewer import mount_viewer
@@ -51,6 +52,7 @@ _OTHER_ERRORS: list[tuple[type[Exception], int, str]] = [
     (PixelDataError, 422, "Cannot produce the pixels"),
     (InvalidContent, 400, "Invalid request"),
     (UnreadableDocument, 422, "Cannot read the document"),
+    (NotAVolume, 422, "Not a volume"),
 ]
 
 
@@ -125,6 +127,7 @@ def create_app(archive: Archive) -> FastAPI:
     app.include_router(api_router, prefix="/api")
     app.include_router(presentation.router, prefix="/api")
     app.include_router(dictionary.router, prefix="/api")
+    app.include_router(volume.router, prefix="/api")
     root = archive.settings.dicomweb_root
     for router in (qido.router, wado.router, rendered.router, stow.router):
         app.include_router(router, prefix=root)

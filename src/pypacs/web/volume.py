@@ -1,0 +1,179 @@
+"""3D routes of pypacs's REST API: a series' volume geometry, and pictures cut from it (MPR planes, slabs, MIP).
+
+Thin: the archive assembles and caches the volume, volume/reslice cuts it, imaging/ windows and encodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request, Response
+from PIL import Image
+
+from pypacs.archive.errors import InvalidQuery
+from pypacs.imaging.render import Viewport, encode_picture, fit
+from pypacs.imaging.voi import FULL_RANGE, Window, apply_window, default_window
+from pypacs.volume.model import Volume
+from pypacs.volume.reslice import STANDARD_PLANES, Plane, SlabMode, plane_through, sample, slab, standard_plane
+from pypacs.web.rendered import picture_type, render_options
+from pypacs.web.wado import archive_of
+
+router = APIRouter(tags=["3D"])
+
+PLANE_HEADER = "Pypacs-Plane"  # the picture's place in patient space (JSON), for a viewer to map its pixels
+SLAB_MODES = ("mip", "minip", "average")
+
+
+def _numbers(name: str, text: str, count: int) -> np.ndarray:
+    try:
+        values = np.array([float(part) for part in text.split(",")], dtype=np.float64)
+    except ValueError as error:
+        raise InvalidQuery(f"{name}={text!r} must be {count} numbers separated by commas") from error
+    if values.shape != (count,) or not np.all(np.isfinite(values)):
+        raise InvalidQuery(f"{name}={text!r} must be {count} finite numbers separated by commas")
+    return values
+
+
+def _centre(volume: Volume) -> np.ndarray:
+    corners = volume.corners()
+    return np.asarray((corners.min(axis=0) + corners.max(axis=0)) / 2)
+
+
+@dataclass(frozen=True)
+class PlaneRequest:
+    """A plane as asked for: `plane=axial|coronal|sagittal` through `point=x,y,z` (LPS mm; the volume's centre
+    when absent), or `plane=oblique` with its `right=` and `down=` directions."""
+
+    name: str
+    point: np.ndarray | None
+    right: np.ndarray | None = None
+    down: np.ndarray | None = None
+
+    def plane(self, volume: Volume, viewport: Viewport | None = None) -> Plane:
+        """The plane on the volume; an oblique one sampled no finer than the viewport needs (it is interpolated
+        pixel by pixel; cuts along the grid are taken whole and scaled down)."""
+        point = self.point if self.point is not None else _centre(volume)
+        try:
+            if self.right is not None and self.down is not None:
+                plane = plane_through(volume, point, self.right, self.down)
+                return plane.fitted(viewport.columns, viewport.rows) if viewport else plane
+            return standard_plane(volume, self.name, point)
+        except ValueError as error:
+            raise InvalidQuery(str(error)) from error
+
+
+def _plane_request(request: Request, default: str = "axial") -> PlaneRequest:
+    parameters = request.query_params
+    point = _numbers("point", parameters["point"], 3) if parameters.get("point") else None
+    name = parameters.get("plane", default)
+    if name == "oblique":
+        if not parameters.get("right") or not parameters.get("down"):
+            raise InvalidQuery("an oblique plane needs right=x,y,z and down=x,y,z (its directions, LPS)")
+        right, down = _numbers("right", parameters["right"], 3), _numbers("down", parameters["down"], 3)
+        lengths = float(np.linalg.norm(right)) * float(np.linalg.norm(down))
+        if not lengths > 0 or float(np.linalg.norm(np.cross(right, down))) < 1e-6 * lengths:
+            raise InvalidQuery("an oblique plane's right and down directions must be non-zero and not parallel")
+        return PlaneRequest(name, point, right, down)
+    if name not in STANDARD_PLANES:
+        raise InvalidQuery(f"plane={name!r} must be one of {', '.join((*STANDARD_PLANES, 'oblique'))}")
+    return PlaneRequest(name, point)
+
+
+def _slab_mode(request: Request, default: str) -> SlabMode:
+    mode = request.query_params.get("mode", default)
+    if mode not in SLAB_MODES:
+        raise InvalidQuery(f"mode={mode!r} must be one of {', '.join(SLAB_MODES)}")
+    return mode  # type: ignore[return-value]
+
+
+def _thickness(request: Request, default: float) -> float:
+    text = request.query_params.get("slab")
+    if not text:
+        return default
+    value = _numbers("slab", text, 1)[0]
+    if value < 0 or value > 10_000:
+        raise InvalidQuery(f"slab={text!r} must be a thickness in mm from 0 to 10000")
+    return float(value)
+
+
+def _picture(request: Request, volume: Volume, plane: Plane, values: np.ndarray) -> Response:
+    """Windowed (the request's window, else the series' own, else the values' range), square pixels, fitted to
+    the viewport, encoded; with the plane's place in patient space in a header."""
+    media_type = picture_type(request)
+    window, viewport, quality = render_options(request, None)
+    if window is None and volume.window is not None:
+        window = Window(volume.window[0], max(volume.window[1], 1.0))
+    chosen = window if isinstance(window, Window) else default_window(values)
+    if window == FULL_RANGE:
+        chosen = default_window(values)
+    display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    finest = min(plane.column_spacing, plane.row_spacing)
+    width = max(1, round(plane.columns * plane.column_spacing / finest))
+    height = max(1, round(plane.rows * plane.row_spacing / finest))
+    if (width, height) != (plane.columns, plane.rows):
+        display = np.asarray(Image.fromarray(display).resize((width, height), Image.Resampling.BILINEAR))
+    display = fit(display, viewport)
+    corner = plane.origin - 0.5 * plane.column_spacing * plane.right - 0.5 * plane.row_spacing * plane.down
+    place: dict[str, Any] = {
+        "corner": [round(float(v), 4) for v in corner],  # the picture's top left corner (not a pixel centre)
+        "right": [round(float(v), 6) for v in plane.right],
+        "down": [round(float(v), 6) for v in plane.down],
+        "width": round(plane.columns * plane.column_spacing, 4),  # mm across the whole picture
+        "height": round(plane.rows * plane.row_spacing, 4),
+        "window": [chosen.center, chosen.width],
+    }
+    data = encode_picture(display, media_type, quality)
+    return Response(data, media_type=media_type, headers={PLANE_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+@router.get("/studies/{study}/series/{series}/volume", summary="A series as a volume: its grid in patient space")
+def series_volume(request: Request, study: str, series: str) -> dict[str, Any]:
+    """Builds (or finds in the cache) the series' volume and says where it lies: shape (slices, rows, columns),
+    spacing, the affine from voxel indices (i, j, k) to LPS mm, its bounding box and centre, and what was done to
+    make it (tilt corrected, spacing resampled)."""
+    volume = archive_of(request).series_volume(study, series)
+    corners = volume.corners()
+    return {
+        "shape": list(volume.shape),
+        "spacing": [round(v, 6) for v in volume.spacing],
+        "affine": [[round(float(v), 6) for v in row] for row in volume.affine],
+        "bounds": {
+            "min": [round(float(v), 4) for v in corners.min(axis=0)],
+            "max": [round(float(v), 4) for v in corners.max(axis=0)],
+        },  # fmt: skip
+        "centre": [round(float(v), 4) for v in _centre(volume)],
+        "frameOfReference": volume.frame_of_reference,
+        "window": list(volume.window) if volume.window else None,
+        "notes": list(volume.notes),
+    }
+
+
+@router.get("/studies/{study}/series/{series}/mpr", summary="A multiplanar reformation of a series")
+def series_mpr(request: Request, study: str, series: str) -> Response:
+    """The axial, coronal, sagittal or an oblique plane through a point (`plane`, `point`, `right`, `down`),
+    optionally as a slab (`slab=` mm thick, `mode=mip|minip|average`), rendered with `window`, `viewport`,
+    `quality` and `accept` as WADO-RS rendered resources are. The `Pypacs-Plane` header places the picture in
+    patient space."""
+    asked, thickness, mode = _plane_request(request), _thickness(request, 0.0), _slab_mode(request, "mip")
+    _, viewport, _ = render_options(request, None)  # bad rendering parameters fail before any work
+    volume = archive_of(request).series_volume(study, series)
+    plane = asked.plane(volume, viewport)
+    values = slab(volume, plane, thickness, mode) if thickness > 0 else sample(volume, plane)
+    return _picture(request, volume, plane, values)
+
+
+@router.get("/studies/{study}/series/{series}/mip", summary="A maximum (or minimum) intensity projection")
+def series_mip(request: Request, study: str, series: str) -> Response:
+    """The projection of the whole volume (or a `slab=` mm thick around `point`) onto a plane (`plane`: coronal
+    by default), `mode=mip` (maximum), `minip` (minimum) or `average`; rendered as /mpr is."""
+    asked, mode = _plane_request(request, "coronal"), _slab_mode(request, "mip")
+    thickness = _thickness(request, -1.0)
+    _, viewport, _ = render_options(request, None)
+    volume = archive_of(request).series_volume(study, series)
+    plane = asked.plane(volume, viewport)
+    if thickness < 0:  # the whole volume: every voxel on either side of the plane
+        thickness = 2 * float(np.max(np.abs((volume.corners() - plane.origin) @ plane.normal)))
+    return _picture(request, volume, plane, slab(volume, plane, thickness, mode))

@@ -1,0 +1,108 @@
+"""The 3D routes (web/volume.py): a series' volume geometry as JSON, MPR planes and MIP slabs as pictures placed
+in patient space by their Pypacs-Plane header, and clear problems for bad parameters and what is no volume."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from pypacs.archive.service import Archive
+from pypacs.synthetic import PatientInfo, SeriesSpec, encode_part10, make_study
+
+
+def stored(
+    archive: Archive, slices: int = 20, size: int = 64, thickness: float = 2.5, seed: int = 5
+) -> tuple[str, str]:
+    spec = SeriesSpec(slices=slices, rows=size, columns=size, pixel_spacing=1.0, slice_thickness=thickness)
+    datasets = list(make_study([spec], patient=PatientInfo("3D", "THREE^D"), seed=seed))
+    for ds in datasets:
+        archive.store(encode_part10(ds))
+    return datasets[0].StudyInstanceUID, datasets[0].SeriesInstanceUID
+
+
+def picture(response) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray(Image.open(io.BytesIO(response.content)))
+
+
+def test_the_volume_route_says_where_the_series_lies(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    answer = client.get(f"/api/studies/{study}/series/{series}/volume")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["shape"] == [20, 64, 64]
+    assert body["spacing"] == [1.0, 1.0, 2.5]
+    assert body["bounds"]["max"][2] - body["bounds"]["min"][2] == 19 * 2.5
+    assert body["notes"] == []
+    assert body["window"] == [40.0, 400.0]
+
+
+def test_mpr_planes_come_as_pictures_with_square_pixels_and_their_place(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}/mpr"
+    axial = client.get(base, params={"plane": "axial", "accept": "image/png"})
+    assert axial.status_code == 200 and axial.headers["content-type"] == "image/png"
+    assert picture(axial).shape == (64, 64)
+    coronal = client.get(base, params={"plane": "coronal", "accept": "image/png"})
+    # 64 mm across, 47.5 mm high (20 slices 2.5 mm apart, centre to centre, plus a half slice each end)
+    assert picture(coronal).shape == (50, 64)
+    place = json.loads(coronal.headers["pypacs-plane"])
+    assert place["right"] == [1.0, 0.0, 0.0] and place["down"] == [0.0, 0.0, -1.0]
+    assert place["width"] == 64.0 and place["height"] == 50.0
+    assert place["window"] == [40.0, 400.0]
+    windowed = client.get(base, params={"plane": "coronal", "accept": "image/png", "window": "bone"})
+    assert json.loads(windowed.headers["pypacs-plane"])["window"] == [300.0, 1500.0]
+    assert not np.array_equal(picture(windowed), picture(coronal))
+
+
+def test_an_oblique_plane_and_a_slab(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}/mpr"
+    oblique = client.get(base, params={"plane": "oblique", "right": "1,1,0", "down": "0,0,-1", "accept": "image/png"})
+    assert oblique.status_code == 200
+    place = json.loads(oblique.headers["pypacs-plane"])
+    assert np.allclose(place["right"], [2**-0.5, 2**-0.5, 0], atol=1e-5)
+    thin = picture(client.get(base, params={"plane": "axial", "accept": "image/png", "window": "-500,1000"}))
+    thick = picture(client.get(base, params={"plane": "axial", "accept": "image/png", "window": "-500,1000",
+                                             "slab": "40", "mode": "mip"}))  # fmt: skip
+    assert (thick.astype(int) >= thin.astype(int) - 1).all()
+    assert thick.astype(int).sum() > thin.astype(int).sum()
+
+
+def test_a_mip_of_the_whole_volume_is_at_least_every_cut(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    whole = picture(client.get(f"/api/studies/{study}/series/{series}/mip",
+                               params={"plane": "axial", "accept": "image/png", "window": "-500,1000"}))  # fmt: skip
+    for z in (-20.0, 0.0, 20.0):
+        cut = picture(client.get(f"/api/studies/{study}/series/{series}/mpr",
+                                 params={"plane": "axial", "point": f"0,0,{z}", "accept": "image/png",
+                                         "window": "-500,1000"}))  # fmt: skip
+        assert (whole.astype(int) >= cut.astype(int) - 1).all()
+
+
+def test_bad_parameters_and_no_volume_are_problems_that_say_why(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}/mpr"
+    for params, text in [
+        ({"plane": "upside"}, "must be one of axial, coronal, sagittal, oblique"),
+        ({"point": "1,2"}, "3 finite numbers"),
+        ({"point": "1,2,nan"}, "finite"),
+        ({"plane": "oblique"}, "needs right="),
+        ({"plane": "oblique", "right": "1,0,0", "down": "2,0,0"}, "not parallel"),
+        ({"slab": "-3"}, "thickness"),
+        ({"slab": "5", "mode": "loudest"}, "mip, minip, average"),
+        ({"window": "bogus"}, "window"),
+    ]:
+        answer = client.get(base, params=params)
+        assert answer.status_code == 400, params
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert text in answer.json()["detail"], (params, answer.json())
+    missing = client.get(f"/api/studies/{study}/series/1.2.3.4/mpr")
+    assert missing.status_code == 404
+    single_study, single_series = stored(archive, slices=1, seed=6)
+    answer = client.get(f"/api/studies/{single_study}/series/{single_series}/volume")
+    assert answer.status_code == 422
+    assert "at least two images" in answer.json()["detail"]
