@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import ndimage
 
+from pypacs.volume.interpolate import sample_grid
 from pypacs.volume.model import Volume
 
 SlabMode = Literal["mip", "minip", "average"]
@@ -128,12 +128,8 @@ def sample(volume: Volume, plane: Plane, offset: float = 0.0) -> np.ndarray:
     cut = _grid_cut(volume, start, step_column, step_row, plane.columns, plane.rows)
     if cut is not None:
         return cut
-    columns = np.arange(plane.columns, dtype=np.float32)
-    rows = np.arange(plane.rows, dtype=np.float32)[:, None]
-    coordinates = [(start[axis] + columns * step_column[axis] + rows * step_row[axis]).astype(np.float32)
-                   for axis in (2, 1, 0)]  # fmt: skip
-    return ndimage.map_coordinates(volume.voxels, coordinates, order=1, cval=volume.fill, prefilter=False,
-                                   output=np.float32)  # fmt: skip
+    return sample_grid(volume.voxels, start, step_column, step_row, plane.rows, plane.columns, volume.fill)
+
 
 
 def _span(first: int, step: int, count: int, size: int) -> tuple[slice, slice] | None:
@@ -227,17 +223,7 @@ def slab(volume: Volume, plane: Plane, thickness: float, mode: SlabMode = "mip")
         if cut is not None:
             return cut
     count = max(1, int(round(thickness / step)) + 1) if thickness > 0 else 1
-    offsets = (np.arange(count) - (count - 1) / 2) * step
-    cuts = (sample(volume, plane, float(offset)) for offset in offsets)
-    first = next(cuts)
-    result = first.copy()
-    for cut in cuts:
-        if mode == "mip":
-            np.maximum(result, cut, out=result)
-        elif mode == "minip":
-            np.minimum(result, cut, out=result)
-        else:
-            result += cut
-    if mode == "average":
-        result /= np.float32(count)
-    return result
+    start, step_column, step_row = _index_steps(volume, plane, -(count - 1) / 2 * step)
+    step_depth = np.linalg.inv(volume.affine)[:3, :3] @ (plane.normal * step)
+    return sample_grid(volume.voxels, start, step_column, step_row, plane.rows, plane.columns, volume.fill,
+                       step_depth, count, mode)  # fmt: skip

@@ -99,6 +99,21 @@ def _thickness(request: Request, default: float) -> float:
     return float(value)
 
 
+def _square_pixels(display: np.ndarray, plane: Plane, viewport: Viewport | None) -> np.ndarray:
+    """The picture with square pixels as fine as its finest direction, scaled down to fit the viewport: in one
+    resampling (antialiased where it shrinks)."""
+    finest = min(plane.column_spacing, plane.row_spacing)
+    width = plane.columns * plane.column_spacing / finest
+    height = plane.rows * plane.row_spacing / finest
+    scale = min(1.0, viewport.columns / width, viewport.rows / height) if viewport else 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size == (plane.columns, plane.rows):
+        return display
+    if scale < 1 and plane.column_spacing == plane.row_spacing:
+        return fit(display, viewport)  # only shrinking: area averaging, as the rendered resources do
+    return np.asarray(Image.fromarray(display).resize(size, Image.Resampling.BILINEAR))
+
+
 def _picture(request: Request, volume: Volume, plane: Plane, values: np.ndarray) -> Response:
     """Windowed (the request's window, else the series' own, else the values' range), square pixels, fitted to
     the viewport, encoded; with the plane's place in patient space in a header."""
@@ -110,12 +125,7 @@ def _picture(request: Request, volume: Volume, plane: Plane, values: np.ndarray)
     if window == FULL_RANGE:
         chosen = default_window(values)
     display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
-    finest = min(plane.column_spacing, plane.row_spacing)
-    width = max(1, round(plane.columns * plane.column_spacing / finest))
-    height = max(1, round(plane.rows * plane.row_spacing / finest))
-    if (width, height) != (plane.columns, plane.rows):
-        display = np.asarray(Image.fromarray(display).resize((width, height), Image.Resampling.BILINEAR))
-    display = fit(display, viewport)
+    display = _square_pixels(display, plane, viewport)
     corner = plane.origin - 0.5 * plane.column_spacing * plane.right - 0.5 * plane.row_spacing * plane.down
     place: dict[str, Any] = {
         "corner": [round(float(v), 4) for v in corner],  # the picture's top left corner (not a pixel centre)
