@@ -31,11 +31,13 @@ from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.imaging.render import encode_picture
 from pypacs.imaging.voi import Window, apply_window
+from pypacs.volume.raycast import camera_around, cast, transfer_presets
 from pypacs.volume.reslice import Plane, plane_through, sample, slab, standard_plane
 from viewer import pypacs_server  # type: ignore[import-not-found]
 
 STUDY = "1.2.826.0.1.3680043.10.9.0"
-TARGETS = {"assemble, cold": 1500.0, "assemble, cached": 50.0, "MPR": 30.0, "slab MIP": 30.0}
+TARGETS = {"assemble, cold": 1500.0, "assemble, cached": 50.0, "MPR": 30.0, "slab MIP": 30.0, "VR": 300.0,
+           "VR drag": 50.0, "SSD": 150.0}  # fmt: skip
 
 
 def timed(call: Callable[[], object], rounds: int) -> list[float]:
@@ -94,6 +96,20 @@ def in_process(data_dir: Path, series: str, rounds: int) -> None:
             line(f"{name} cut {size}", timed(partial(sample, volume, plane), rounds * 4), TARGETS["MPR"])
             line("  windowed + JPEG", timed(partial(picture, plane), rounds * 4), TARGETS["MPR"])
             line(f"{name} slab MIP 10 mm", timed(partial(slab, volume, plane, 10.0), rounds * 2), TARGETS["slab MIP"])
+        presets = transfer_presets()
+        cast(volume, camera_around(volume, columns=64, rows=64), "ssd")  # compiles the kernel (or loads it)
+        for azimuth, elevation in ((0.0, 0.0), (40.0, 25.0)):
+            full = camera_around(volume, azimuth, elevation, columns=512, rows=512)
+            draft = camera_around(volume, azimuth, elevation, columns=256, rows=256)
+            seen = f"az {azimuth:.0f} el {elevation:.0f}"
+            for preset in ("ct-bone", "ct-soft-tissue"):
+                line(f"VR {preset} 512², {seen}", timed(partial(cast, volume, full, "vr", presets[preset]), rounds),
+                     TARGETS["VR"])  # fmt: skip
+                line("  draft 256², samples 3x apart", timed(partial(cast, volume, draft, "vr", presets[preset],
+                     step=3 * min(volume.spacing)), rounds), TARGETS["VR drag"])  # fmt: skip
+            line(f"SSD 300 HU 512², {seen}", timed(partial(cast, volume, full, "ssd", threshold=300.0), rounds),
+                 TARGETS["SSD"])  # fmt: skip
+            line(f"MIP along rays 512², {seen}", timed(partial(cast, volume, full, "mip"), rounds))
 
 
 def memory(pid: int) -> str:
@@ -141,6 +157,15 @@ def over_http(data_dir: Path, series: str, rounds: int) -> None:
             ),
             TARGETS["MPR"],
         )
+        for name, path, params in (("VR ct-bone", "vr", {}), ("VR ct-bone, draft", "vr", {"draft": "true"}),
+                                   ("SSD", "ssd", {}), ("rotating MIP frame", "mip", {})):  # fmt: skip
+            times: list[float] = []
+            for azimuth in np.linspace(0, 90, rounds * 2):
+                began = time.perf_counter()
+                client.get(f"{base}/{path}", params={**params, "azimuth": f"{azimuth:.1f}", "viewport": "512,512"})
+                times.append((time.perf_counter() - began) * 1000)
+            target = {"vr": TARGETS["VR drag" if "draft" in params else "VR"], "ssd": TARGETS["SSD"]}.get(path)
+            line(f"{name} picture 512²", times, target)
         line(
             "coronal MIP of the whole volume",
             timed(lambda: client.get(f"{base}/mip", params={"viewport": "512,512"}), rounds),

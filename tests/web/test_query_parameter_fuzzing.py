@@ -36,7 +36,8 @@ FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "QIDO-RS": ("limit", "offset", "includefield", "fuzzymatching", "orderby"),
     "WADO-RS rendered": ("window", "viewport", "quality", "accept"),
     "WADO-RS": ("accept", "transfer-syntax"),
-    "3D": ("plane", "point", "right", "down", "slab", "mode", "window", "viewport", "quality", "accept"),
+    "3D": ("plane", "point", "right", "down", "slab", "mode", "window", "viewport", "quality", "accept", "azimuth",
+           "elevation", "zoom", "pan", "draft", "preset", "threshold"),
     "WADO-URI": ("requestType", "studyUID", "seriesUID", "objectUID", "contentType", "frameNumber", "windowCenter",
                  "windowWidth", "rows", "columns", "imageQuality", "transferSyntax", "anonymize", "charset"),
 }  # fmt: skip

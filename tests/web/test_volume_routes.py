@@ -106,3 +106,27 @@ def test_bad_parameters_and_no_volume_are_problems_that_say_why(client: TestClie
     answer = client.get(f"/api/studies/{single_study}/series/{single_series}/volume")
     assert answer.status_code == 422
     assert "at least two images" in answer.json()["detail"]
+
+
+def test_volume_rendering_surface_and_rotating_mip_pictures(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}"
+    presets = client.get("/api/volume-presets").json()
+    assert {"id": "ct-bone", "name": "CT bone"} in presets
+    vr = client.get(f"{base}/vr", params={"preset": "ct-soft-tissue", "azimuth": "30", "accept": "image/png"})
+    assert vr.status_code == 200
+    image = picture(vr)
+    assert image.shape == (512, 512, 3) and image.max() > 100
+    camera = json.loads(vr.headers["pypacs-camera"])
+    assert np.allclose(camera["up"], [0, 0, 1])
+    draft = client.get(f"{base}/vr", params={"preset": "ct-soft-tissue", "azimuth": "30", "draft": "true",
+                                             "accept": "image/png", "viewport": "256,256"})  # fmt: skip
+    assert picture(draft).shape == (256, 256, 3)
+    ssd = client.get(f"{base}/ssd", params={"threshold": "0", "elevation": "20", "accept": "image/png"})
+    assert ssd.status_code == 200 and picture(ssd).max() > 100
+    mip = client.get(f"{base}/mip", params={"azimuth": "45", "accept": "image/png", "window": "-500,1000"})
+    assert mip.status_code == 200 and picture(mip).shape == (512, 512)
+    for params, text in [({"preset": "glass"}, "must be one of ct-bone"), ({"zoom": "0"}, "zoom"),
+                         ({"draft": "maybe"}, "true or false"), ({"azimuth": "1e9"}, "degrees")]:  # fmt: skip
+        answer = client.get(f"{base}/vr", params=params)
+        assert answer.status_code == 400 and text in answer.json()["detail"], params

@@ -17,6 +17,7 @@ from pypacs.archive.errors import InvalidQuery
 from pypacs.imaging.render import Viewport, encode_picture, fit
 from pypacs.imaging.voi import FULL_RANGE, Window, apply_window, default_window
 from pypacs.volume.model import Volume
+from pypacs.volume.raycast import RenderMode, TransferFunction, camera_around, cast, transfer_presets
 from pypacs.volume.reslice import STANDARD_PLANES, Plane, SlabMode, plane_through, sample, slab, standard_plane
 from pypacs.web.rendered import picture_type, render_options
 from pypacs.web.wado import archive_of
@@ -24,6 +25,9 @@ from pypacs.web.wado import archive_of
 router = APIRouter(tags=["3D"])
 
 PLANE_HEADER = "Pypacs-Plane"  # the picture's place in patient space (JSON), for a viewer to map its pixels
+CAMERA_HEADER = "Pypacs-Camera"  # where a rendering's camera looks from (JSON)
+RENDER_SIZE = Viewport(512, 512)
+DRAFT_STEP = 3  # a draft's samples are this many voxels apart along a ray (its pixels half as many each way)
 SLAB_MODES = ("mip", "minip", "average")
 
 
@@ -179,6 +183,10 @@ def series_mpr(request: Request, study: str, series: str) -> Response:
 def series_mip(request: Request, study: str, series: str) -> Response:
     """The projection of the whole volume (or a `slab=` mm thick around `point`) onto a plane (`plane`: coronal
     by default), `mode=mip` (maximum), `minip` (minimum) or `average`; rendered as /mpr is."""
+    if "azimuth" in request.query_params or "elevation" in request.query_params:  # a rotating MIP's frame
+        _camera_request(request)
+        render_options(request, RENDER_SIZE)
+        return _rendering(request, archive_of(request).series_volume(study, series), "mip", None, 0.0)
     asked, mode = _plane_request(request, "coronal"), _slab_mode(request, "mip")
     thickness = _thickness(request, -1.0)
     _, viewport, _ = render_options(request, None)
@@ -187,3 +195,90 @@ def series_mip(request: Request, study: str, series: str) -> Response:
     if thickness < 0:  # the whole volume: every voxel on either side of the plane
         thickness = 2 * float(np.max(np.abs((volume.corners() - plane.origin) @ plane.normal)))
     return _picture(request, volume, plane, slab(volume, plane, thickness, mode))
+
+
+def _angle(request: Request, name: str) -> float:
+    text = request.query_params.get(name)
+    if not text:
+        return 0.0
+    value = float(_numbers(name, text, 1)[0])
+    if abs(value) > 3600:
+        raise InvalidQuery(f"{name}={text!r} must be an angle in degrees from -3600 to 3600")
+    return value
+
+
+def _camera_request(request: Request) -> tuple[float, float, float, tuple[float, float], bool]:
+    """`azimuth` and `elevation` (degrees), `zoom` (> 0), `pan=right,up` (mm) and `draft=true|false`."""
+    parameters = request.query_params
+    zoom = float(_numbers("zoom", parameters["zoom"], 1)[0]) if parameters.get("zoom") else 1.0
+    if not 0.05 <= zoom <= 50:
+        raise InvalidQuery(f"zoom={parameters['zoom']!r} must be from 0.05 to 50")
+    pan = _numbers("pan", parameters["pan"], 2) if parameters.get("pan") else np.zeros(2)
+    if np.max(np.abs(pan)) > 10_000:
+        raise InvalidQuery("pan must be two distances in mm (right, up) within 10000")
+    draft = parameters.get("draft", "false").lower()
+    if draft not in ("true", "false", "1", "0"):
+        raise InvalidQuery(f"draft={draft!r} must be true or false (true: a quick picture while the reader drags)")
+    return _angle(request, "azimuth"), _angle(request, "elevation"), zoom, (float(pan[0]), float(pan[1])), \
+        draft in ("true", "1")  # fmt: skip
+
+
+def _rendering(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
+               threshold: float) -> Response:  # fmt: skip
+    """The camera's picture at the viewport's size (512x512 by default; half of it each way, with samples three
+    times as far apart, for a draft), upscaled to the viewport when drafted."""
+    azimuth, elevation, zoom, pan, draft = _camera_request(request)
+    media_type = picture_type(request)
+    window, viewport, quality = render_options(request, RENDER_SIZE)
+    size = viewport or RENDER_SIZE
+    columns, rows = (max(1, size.columns // 2), max(1, size.rows // 2)) if draft else (size.columns, size.rows)
+    camera = camera_around(volume, azimuth, elevation, zoom, pan, columns, rows)
+    step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
+    picture = cast(volume, camera, mode, transfer, threshold, step)
+    if mode == "mip":
+        values = np.nan_to_num(picture, nan=volume.fill)
+        if window is None and volume.window is not None:
+            window = Window(volume.window[0], max(volume.window[1], 1.0))
+        chosen = window if isinstance(window, Window) else default_window(values)
+        display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    else:
+        display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    if draft:
+        display = np.asarray(Image.fromarray(display).resize((size.columns, size.rows), Image.Resampling.BILINEAR))
+    place = {"view": [round(float(v), 6) for v in camera.view], "up": [round(float(v), 6) for v in camera.up],
+             "centre": [round(float(v), 4) for v in camera.centre], "width": round(camera.width, 4)}  # fmt: skip
+    data = encode_picture(display, media_type, quality)
+    return Response(data, media_type=media_type, headers={CAMERA_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+@router.get("/volume-presets", summary="The volume rendering presets (transfer functions)")
+def volume_presets() -> list[dict[str, str]]:
+    return [{"id": key, "name": preset.name} for key, preset in transfer_presets().items()]
+
+
+@router.get("/studies/{study}/series/{series}/vr", summary="A volume rendering of a series")
+def series_vr(request: Request, study: str, series: str) -> Response:
+    """The volume seen from a camera (`azimuth`, `elevation`, `zoom`, `pan`) with a transfer function
+    (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight; `draft=true` for a quick
+    picture while the reader drags (half the pixels each way, samples three times as far apart). The
+    `Pypacs-Camera` header says where the camera looks from."""
+    preset = request.query_params.get("preset", "ct-bone")
+    presets = transfer_presets()
+    if preset not in presets:
+        raise InvalidQuery(f"preset={preset!r} must be one of {', '.join(presets)}")
+    _camera_request(request)
+    render_options(request, RENDER_SIZE)
+    volume = archive_of(request).series_volume(study, series)
+    return _rendering(request, volume, "vr", presets[preset], 0.0)
+
+
+@router.get("/studies/{study}/series/{series}/ssd", summary="A surface shaded display of a series")
+def series_ssd(request: Request, study: str, series: str) -> Response:
+    """The surface where values first reach `threshold` (300 by default: bone on CT), seen from a camera as /vr
+    is, shaded by a headlight."""
+    threshold = float(_numbers("threshold", request.query_params["threshold"], 1)[0]) \
+        if request.query_params.get("threshold") else 300.0  # fmt: skip
+    _camera_request(request)
+    render_options(request, RENDER_SIZE)
+    volume = archive_of(request).series_volume(study, series)
+    return _rendering(request, volume, "ssd", None, threshold)
