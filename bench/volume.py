@@ -31,13 +31,20 @@ from pypacs.archive.service import Archive
 from pypacs.config import Settings
 from pypacs.imaging.render import encode_picture
 from pypacs.imaging.voi import Window, apply_window
+from pypacs.volume.cpr import cross_section, resample_path, straightened, stretched
 from pypacs.volume.raycast import camera_around, cast, transfer_presets
 from pypacs.volume.reslice import Plane, plane_through, sample, slab, standard_plane
 from viewer import pypacs_server  # type: ignore[import-not-found]
 
 STUDY = "1.2.826.0.1.3680043.10.9.0"
 TARGETS = {"assemble, cold": 1500.0, "assemble, cached": 50.0, "MPR": 30.0, "slab MIP": 30.0, "VR": 300.0,
-           "VR drag": 50.0, "SSD": 150.0}  # fmt: skip
+           "VR drag": 50.0, "SSD": 150.0, "CPR": 50.0}  # fmt: skip
+
+
+def curve(centre: np.ndarray, points: int = 9) -> np.ndarray:
+    """A path a reader might click along a vessel: a half turn of a helix through the volume's centre."""
+    turn = np.linspace(0, np.pi, points)
+    return centre + np.stack([60 * np.cos(turn), 40 * np.sin(turn), np.linspace(-100, 100, points)], axis=1)
 
 
 def timed(call: Callable[[], object], rounds: int) -> list[float]:
@@ -96,6 +103,13 @@ def in_process(data_dir: Path, series: str, rounds: int) -> None:
             line(f"{name} cut {size}", timed(partial(sample, volume, plane), rounds * 4), TARGETS["MPR"])
             line("  windowed + JPEG", timed(partial(picture, plane), rounds * 4), TARGETS["MPR"])
             line(f"{name} slab MIP 10 mm", timed(partial(slab, volume, plane, 10.0), rounds * 2), TARGETS["slab MIP"])
+        path = resample_path(curve(centre), min(volume.spacing))
+        line(f"straightened CPR 60 mm, path {path.length:.0f} mm", timed(partial(straightened, volume, path, 60.0),
+             rounds * 2), TARGETS["CPR"])  # fmt: skip
+        line("stretched CPR 60 mm", timed(partial(stretched, volume, path, 60.0, path.normals[0]), rounds * 2),
+             TARGETS["CPR"])  # fmt: skip
+        line("cross-section 60 mm", timed(partial(cross_section, volume, path, path.length / 2, 60.0), rounds * 2),
+             TARGETS["MPR"])  # fmt: skip
         presets = transfer_presets()
         cast(volume, camera_around(volume, columns=64, rows=64), "ssd")  # compiles the kernel (or loads it)
         for azimuth, elevation in ((0.0, 0.0), (40.0, 25.0)):
@@ -157,6 +171,9 @@ def over_http(data_dir: Path, series: str, rounds: int) -> None:
             ),
             TARGETS["MPR"],
         )
+        clicked = ";".join(",".join(f"{v:.1f}" for v in point) for point in curve((low + high) / 2))
+        line("straightened CPR picture", timed(lambda: client.get(f"{base}/cpr", params={"path": clicked}), rounds * 2),
+             TARGETS["CPR"])  # fmt: skip
         for name, path, params in (("VR ct-bone", "vr", {}), ("VR ct-bone, draft", "vr", {"draft": "true"}),
                                    ("SSD", "ssd", {}), ("rotating MIP frame", "mip", {})):  # fmt: skip
             times: list[float] = []

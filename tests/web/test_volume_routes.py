@@ -7,6 +7,7 @@ import io
 import json
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -129,4 +130,30 @@ def test_volume_rendering_surface_and_rotating_mip_pictures(client: TestClient, 
     for params, text in [({"preset": "glass"}, "must be one of ct-bone"), ({"zoom": "0"}, "zoom"),
                          ({"draft": "maybe"}, "true or false"), ({"azimuth": "1e9"}, "degrees")]:  # fmt: skip
         answer = client.get(f"{base}/vr", params=params)
+        assert answer.status_code == 400 and text in answer.json()["detail"], params
+
+
+def test_cpr_and_cross_sections_along_a_path(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}"
+    path = "-20,-10,-15;0,0,0;20,10,15"
+    cpr = client.get(f"{base}/cpr", params={"path": path, "accept": "image/png", "width": "40"})
+    assert cpr.status_code == 200
+    place = json.loads(cpr.headers["pypacs-cpr"])
+    length = 2 * float(np.linalg.norm([20, 10, 15]))
+    assert place["length"] == pytest.approx(length, abs=1.0) and place["spacing"] == 1.0
+    assert picture(cpr).shape == (int(place["length"]) + 1, 41)
+    turned = client.get(f"{base}/cpr", params={"path": path, "accept": "image/png", "width": "40", "angle": "90"})
+    assert not np.array_equal(picture(turned), picture(cpr))
+    stretched = client.get(f"{base}/cpr", params={"path": path, "kind": "stretched", "accept": "image/png"})
+    assert stretched.status_code == 200
+    across = {"path": path, "at": "10", "width": "30", "accept": "image/png"}
+    section = client.get(f"{base}/cross-section", params=across)
+    assert section.status_code == 200 and picture(section).shape == (31, 31)
+    normal = np.cross(*(np.array(json.loads(section.headers["pypacs-plane"])[key]) for key in ("right", "down")))
+    assert abs(np.dot(normal, np.array([20, 10, 15]) / np.linalg.norm([20, 10, 15]))) == pytest.approx(1, abs=1e-3)
+    refused = [({"path": "1,2,3"}, "2 to 1000 points"), ({"path": path, "kind": "bent"}, "straightened"),
+               ({"path": path, "width": "0"}, "width"), ({"path": "1,2,3;1,2,3"}, "two distinct")]  # fmt: skip
+    for params, text in refused:
+        answer = client.get(f"{base}/cpr", params=params)
         assert answer.status_code == 400 and text in answer.json()["detail"], params

@@ -60,3 +60,34 @@ def sample_grid(voxels: np.ndarray, start: np.ndarray, step_column: np.ndarray, 
     along = np.zeros(3) if step_depth is None else np.ascontiguousarray(step_depth, dtype=np.float64)
     _sample(voxels, *steps, along, rows, columns, max(depth, 1), MODES[mode], np.float32(fill), out)  # type: ignore[call-arg]
     return out
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
+def _sample_points(voxels, points, fill, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    slices, height, width = voxels.shape
+    rows, columns = out.shape
+    for r in numba.prange(rows):
+        for c in range(columns):
+            x, y, z = points[r, c, 0], points[r, c, 1], points[r, c, 2]
+            if not (x >= 0 and y >= 0 and z >= 0 and x <= width - 1 and y <= height - 1 and z <= slices - 1):
+                out[r, c] = fill
+                continue
+            i0 = min(int(x), width - 2) if width > 1 else 0
+            j0 = min(int(y), height - 2) if height > 1 else 0
+            k0 = min(int(z), slices - 2) if slices > 1 else 0
+            fx, fy, fz = x - i0, y - j0, z - k0
+            i1 = i0 + 1 if width > 1 else 0
+            j1 = j0 + 1 if height > 1 else 0
+            k1 = k0 + 1 if slices > 1 else 0
+            c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i1] * fx
+            c01 = voxels[k0, j1, i0] * (1 - fx) + voxels[k0, j1, i1] * fx
+            c10 = voxels[k1, j0, i0] * (1 - fx) + voxels[k1, j0, i1] * fx
+            c11 = voxels[k1, j1, i0] * (1 - fx) + voxels[k1, j1, i1] * fx
+            out[r, c] = (c00 * (1 - fy) + c01 * fy) * (1 - fz) + (c10 * (1 - fy) + c11 * fy) * fz
+
+
+def sample_points(voxels: np.ndarray, points: np.ndarray, fill: float) -> np.ndarray:
+    """Trilinear values at (rows, columns, 3) points given in voxel indices (i, j, k); `fill` outside."""
+    out = np.empty(points.shape[:2], dtype=np.float32)
+    _sample_points(voxels, np.ascontiguousarray(points, dtype=np.float64), np.float32(fill), out)  # type: ignore[call-arg]
+    return out

@@ -16,6 +16,7 @@ from PIL import Image
 from pypacs.archive.errors import InvalidQuery
 from pypacs.imaging.render import Viewport, encode_picture, fit
 from pypacs.imaging.voi import FULL_RANGE, Window, apply_window, default_window
+from pypacs.volume.cpr import cross_section, resample_path, straightened, stretched
 from pypacs.volume.model import Volume
 from pypacs.volume.raycast import RenderMode, TransferFunction, camera_around, cast, transfer_presets
 from pypacs.volume.reslice import STANDARD_PLANES, Plane, SlabMode, plane_through, sample, slab, standard_plane
@@ -26,6 +27,7 @@ router = APIRouter(tags=["3D"])
 
 PLANE_HEADER = "Pypacs-Plane"  # the picture's place in patient space (JSON), for a viewer to map its pixels
 CAMERA_HEADER = "Pypacs-Camera"  # where a rendering's camera looks from (JSON)
+CPR_HEADER = "Pypacs-CPR"  # a CPR's path length and mm per pixel (JSON)
 RENDER_SIZE = Viewport(512, 512)
 DRAFT_STEP = 3  # a draft's samples are this many voxels apart along a ray (its pixels half as many each way)
 SLAB_MODES = ("mip", "minip", "average")
@@ -282,3 +284,75 @@ def series_ssd(request: Request, study: str, series: str) -> Response:
     render_options(request, RENDER_SIZE)
     volume = archive_of(request).series_volume(study, series)
     return _rendering(request, volume, "ssd", None, threshold)
+
+
+def _path(request: Request) -> np.ndarray:
+    """`path=x,y,z;x,y,z;…`: at least two points (LPS mm), at most 1000."""
+    text = request.query_params.get("path", "")
+    parts = [part for part in text.split(";") if part.strip()]
+    if not 2 <= len(parts) <= 1000:
+        raise InvalidQuery("path= must be 2 to 1000 points x,y,z (LPS mm) separated by semicolons")
+    return np.stack([_numbers("path", part, 3) for part in parts])
+
+
+def _length(request: Request, name: str, default: float, low: float = 1.0, high: float = 1000.0) -> float:
+    text = request.query_params.get(name)
+    if not text:
+        return default
+    value = float(_numbers(name, text, 1)[0])
+    if not low <= value <= high:
+        raise InvalidQuery(f"{name}={text!r} must be from {low:g} to {high:g} mm")
+    return value
+
+
+def _windowed(request: Request, volume: Volume, values: np.ndarray) -> tuple[bytes, str, Window]:
+    media_type = picture_type(request)
+    window, viewport, quality = render_options(request, None)
+    if window is None and volume.window is not None:
+        window = Window(volume.window[0], max(volume.window[1], 1.0))
+    chosen = window if isinstance(window, Window) else default_window(values)
+    display = fit((apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8), viewport)
+    return encode_picture(display, media_type, quality), media_type, chosen
+
+
+@router.get("/studies/{study}/series/{series}/cpr", summary="A curved planar reformation along a path")
+def series_cpr(request: Request, study: str, series: str) -> Response:
+    """The reformation along `path` (points the reader clicked, LPS mm): `kind=straightened` (the path made
+    straight, top to bottom, cut by the plane through it at `angle` degrees about it; 0: seen from the front) or
+    `stretched` (the path keeps its curve, cut along the direction at `angle`); `width` mm either side (60 by
+    default). The `Pypacs-CPR` header gives the path's length and the mm per pixel."""
+    points, kind = _path(request), request.query_params.get("kind", "straightened")
+    if kind not in ("straightened", "stretched"):
+        raise InvalidQuery(f"kind={kind!r} must be straightened or stretched")
+    angle, width = _angle(request, "angle"), _length(request, "width", 60.0)
+    render_options(request, None)
+    volume = archive_of(request).series_volume(study, series)
+    try:
+        path = resample_path(points, min(volume.spacing))
+        if kind == "straightened":
+            values = straightened(volume, path, width, angle)
+        else:
+            turn = np.radians(angle)
+            values = stretched(volume, path, width, np.cos(turn) * path.normals[0] + np.sin(turn) * path.binormals[0])
+    except ValueError as error:
+        raise InvalidQuery(str(error)) from error
+    data, media_type, window = _windowed(request, volume, values)
+    place = {"kind": kind, "length": round(path.length, 4), "spacing": round(path.spacing, 6),
+             "angle": angle, "window": [window.center, window.width]}  # fmt: skip
+    return Response(data, media_type=media_type, headers={CPR_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+@router.get("/studies/{study}/series/{series}/cross-section", summary="A cross-section perpendicular to a path")
+def series_cross_section(request: Request, study: str, series: str) -> Response:
+    """The plane perpendicular to `path` at `at` mm along it (0 by default), `width` mm square (40 by default):
+    the view that moves along a CPR's path. The `Pypacs-Plane` header places it as /mpr does."""
+    points = _path(request)
+    at, width = _length(request, "at", 0.0, 0.0, 100_000.0), _length(request, "width", 40.0)
+    render_options(request, None)
+    volume = archive_of(request).series_volume(study, series)
+    try:
+        path = resample_path(points, min(volume.spacing))
+    except ValueError as error:
+        raise InvalidQuery(str(error)) from error
+    values, plane = cross_section(volume, path, min(at, path.length), width)
+    return _picture(request, volume, plane, values)
