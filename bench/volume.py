@@ -32,13 +32,14 @@ from pypacs.config import Settings
 from pypacs.imaging.render import encode_picture
 from pypacs.imaging.voi import Window, apply_window
 from pypacs.volume.cpr import cross_section, resample_path, straightened, stretched
+from pypacs.volume.endoscopy import eye, fly
 from pypacs.volume.raycast import camera_around, cast, transfer_presets
 from pypacs.volume.reslice import Plane, plane_through, sample, slab, standard_plane
 from viewer import pypacs_server  # type: ignore[import-not-found]
 
 STUDY = "1.2.826.0.1.3680043.10.9.0"
 TARGETS = {"assemble, cold": 1500.0, "assemble, cached": 50.0, "MPR": 30.0, "slab MIP": 30.0, "VR": 300.0,
-           "VR drag": 50.0, "SSD": 150.0, "CPR": 50.0}  # fmt: skip
+           "VR drag": 50.0, "SSD": 150.0, "CPR": 50.0, "VE": 150.0}  # fmt: skip
 
 
 def curve(centre: np.ndarray, points: int = 9) -> np.ndarray:
@@ -110,6 +111,12 @@ def in_process(data_dir: Path, series: str, rounds: int) -> None:
              TARGETS["CPR"])  # fmt: skip
         line("cross-section 60 mm", timed(partial(cross_section, volume, path, path.length / 2, 60.0), rounds * 2),
              TARGETS["MPR"])  # fmt: skip
+        lung = eye(np.array([70.0, -5.0, float(centre[2])]), np.array([0.0, 0.2, 1.0]))  # inside the phantom's lung
+        aorta = eye(np.array([25.0, 40.0, float(centre[2])]), np.array([0.0, 0.0, 1.0]))  # in its contrast-filled aorta
+        fly(volume, lung, size=64)  # compiles the kernel (or loads it)
+        line("VE 512², in the lung (air, -500 HU)", timed(partial(fly, volume, lung), rounds * 2), TARGETS["VE"])
+        line("VE 512², in the aorta (contrast, 150 HU)", timed(partial(fly, volume, aorta, 150.0, False), rounds * 2),
+             TARGETS["VE"])  # fmt: skip
         presets = transfer_presets()
         cast(volume, camera_around(volume, columns=64, rows=64), "ssd")  # compiles the kernel (or loads it)
         for azimuth, elevation in ((0.0, 0.0), (40.0, 25.0)):
@@ -174,6 +181,9 @@ def over_http(data_dir: Path, series: str, rounds: int) -> None:
         clicked = ";".join(",".join(f"{v:.1f}" for v in point) for point in curve((low + high) / 2))
         line("straightened CPR picture", timed(lambda: client.get(f"{base}/cpr", params={"path": clicked}), rounds * 2),
              TARGETS["CPR"])  # fmt: skip
+        inside = {"position": f"70,-5,{(low[2] + high[2]) / 2:.1f}", "look": "0,0.2,1", "viewport": "512,512"}
+        line("VE picture, in the lung", timed(lambda: client.get(f"{base}/endoscopy", params=inside), rounds * 2),
+             TARGETS["VE"])  # fmt: skip
         for name, path, params in (("VR ct-bone", "vr", {}), ("VR ct-bone, draft", "vr", {"draft": "true"}),
                                    ("SSD", "ssd", {}), ("rotating MIP frame", "mip", {})):  # fmt: skip
             times: list[float] = []

@@ -157,3 +157,23 @@ def test_cpr_and_cross_sections_along_a_path(client: TestClient, archive: Archiv
     for params, text in refused:
         answer = client.get(f"{base}/cpr", params=params)
         assert answer.status_code == 400 and text in answer.json()["detail"], params
+
+
+def test_virtual_endoscopy_from_a_point_and_along_a_path(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}"
+    view = client.get(f"{base}/endoscopy", params={"position": "0,0,0", "look": "0,0,1", "threshold": "-200",
+                                                   "accept": "image/png", "viewport": "128,128"})  # fmt: skip
+    assert view.status_code == 200 and picture(view).shape == (128, 128, 3)
+    camera = json.loads(view.headers["pypacs-camera"])
+    assert camera["position"] == [0.0, 0.0, 0.0] and camera["look"] == [0.0, 0.0, 1.0] and camera["fov"] == 90.0
+    along = client.get(f"{base}/endoscopy", params={"path": "0,0,-20;0,0,20", "at": "10", "yaw": "30", "draft": "true",
+                                                    "accept": "image/png", "viewport": "128,128"})  # fmt: skip
+    assert along.status_code == 200 and picture(along).shape == (128, 128, 3)
+    assert json.loads(along.headers["pypacs-camera"])["position"] == [0.0, 0.0, -10.0]
+    refused = [({}, "needs position"), ({"position": "0,0,0", "look": "0,0,0"}, "zero"),
+               ({"position": "0,0,0", "look": "0,0,1", "fov": "200"}, "fov"),
+               ({"position": "0,0,0", "look": "0,0,1", "lumen": "water"}, "air or contrast")]  # fmt: skip
+    for params, text in refused:
+        answer = client.get(f"{base}/endoscopy", params=params)
+        assert answer.status_code == 400 and text in answer.json()["detail"], params

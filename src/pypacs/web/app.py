@@ -23,7 +23,18 @@ from pypacs.archive.service import Archive
 from pypacs.imaging.pixels import PixelDataError
 from pypacs.reports.errors import InvalidContent, UnreadableDocument
 from pypacs.volume.model import NotAVolume
-from pypacs.web import dictionary, presentation, qido, rendered, stow, volume, wado, wado_uri
+from pypacs.web import (
+    dictionary,
+    presentation,
+    qido,
+    rendered,
+    stow,
+    volume,
+    volume_paths,
+    volume_rendering,
+    wado,
+    wado_uri,
+)
 from pypacs.web.api import router as api_router
 from pypacs.web.multipart import MultipartError
 from pypacs.web.viewer import mount_viewer
@@ -127,7 +138,8 @@ def create_app(archive: Archive) -> FastAPI:
     app.include_router(api_router, prefix="/api")
     app.include_router(presentation.router, prefix="/api")
     app.include_router(dictionary.router, prefix="/api")
-    app.include_router(volume.router, prefix="/api")
+    for router in (volume.router, volume_rendering.router, volume_paths.router):
+        app.include_router(router, prefix="/api")
     root = archive.settings.dicomweb_root
     for router in (qido.router, wado.router, rendered.router, stow.router):
         app.include_router(router, prefix=root)

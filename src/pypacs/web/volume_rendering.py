@@ -1,0 +1,163 @@
+"""3D routes of pypacs's REST API, part two: renderings of the whole volume from a camera (volume rendering,
+surface shaded display, MIP along rays and of slabs) and virtual endoscopy from inside a lumen.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from fastapi import APIRouter, Request, Response
+from PIL import Image
+
+from pypacs.archive.errors import InvalidQuery
+from pypacs.imaging.render import Viewport, encode_picture
+from pypacs.imaging.voi import Window, apply_window, default_window
+from pypacs.volume.cpr import resample_path
+from pypacs.volume.endoscopy import eye, eye_on_path, fly
+from pypacs.volume.model import Volume
+from pypacs.volume.raycast import RenderMode, TransferFunction, camera_around, cast, transfer_presets
+from pypacs.volume.reslice import slab
+from pypacs.web.rendered import picture_type, render_options
+from pypacs.web.volume import plane_picture
+from pypacs.web.volume_parameters import (
+    camera_request,
+    degrees,
+    length,
+    numbers,
+    path_points,
+    plane_request,
+    slab_mode,
+    slab_thickness,
+)
+from pypacs.web.wado import archive_of
+
+router = APIRouter(tags=["3D"])
+
+CAMERA_HEADER = "Pypacs-Camera"  # where a rendering's camera looks from (JSON)
+RENDER_SIZE = Viewport(512, 512)
+DRAFT_STEP = 3  # a draft's samples are this many voxels apart along a ray (its pixels half as many each way)
+
+
+@router.get("/studies/{study}/series/{series}/mip", summary="A maximum (or minimum) intensity projection")
+def series_mip(request: Request, study: str, series: str) -> Response:
+    """The projection of the whole volume (or a `slab=` mm thick around `point`) onto a plane (`plane`: coronal
+    by default), `mode=mip` (maximum), `minip` (minimum) or `average`; rendered as /mpr is."""
+    if "azimuth" in request.query_params or "elevation" in request.query_params:  # a rotating MIP's frame
+        camera_request(request)
+        render_options(request, RENDER_SIZE)
+        return rendering(request, archive_of(request).series_volume(study, series), "mip", None, 0.0)
+    asked, mode = plane_request(request, "coronal"), slab_mode(request, "mip")
+    thickness = slab_thickness(request, -1.0)
+    _, viewport, _ = render_options(request, None)
+    volume = archive_of(request).series_volume(study, series)
+    plane = asked.plane(volume, viewport)
+    if thickness < 0:  # the whole volume: every voxel on either side of the plane
+        thickness = 2 * float(np.max(np.abs((volume.corners() - plane.origin) @ plane.normal)))
+    return plane_picture(request, volume, plane, slab(volume, plane, thickness, mode))
+
+
+def rendering(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
+               threshold: float) -> Response:  # fmt: skip
+    """The camera's picture at the viewport's size (512x512 by default; half of it each way, with samples three
+    times as far apart, for a draft), upscaled to the viewport when drafted."""
+    azimuth, elevation, zoom, pan, draft = camera_request(request)
+    media_type = picture_type(request)
+    window, viewport, quality = render_options(request, RENDER_SIZE)
+    size = viewport or RENDER_SIZE
+    columns, rows = (max(1, size.columns // 2), max(1, size.rows // 2)) if draft else (size.columns, size.rows)
+    camera = camera_around(volume, azimuth, elevation, zoom, pan, columns, rows)
+    step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
+    picture = cast(volume, camera, mode, transfer, threshold, step)
+    if mode == "mip":
+        values = np.nan_to_num(picture, nan=volume.fill)
+        if window is None and volume.window is not None:
+            window = Window(volume.window[0], max(volume.window[1], 1.0))
+        chosen = window if isinstance(window, Window) else default_window(values)
+        display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    else:
+        display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    if draft:
+        display = np.asarray(Image.fromarray(display).resize((size.columns, size.rows), Image.Resampling.BILINEAR))
+    place = {"view": [round(float(v), 6) for v in camera.view], "up": [round(float(v), 6) for v in camera.up],
+             "centre": [round(float(v), 4) for v in camera.centre], "width": round(camera.width, 4)}  # fmt: skip
+    data = encode_picture(display, media_type, quality)
+    return Response(data, media_type=media_type, headers={CAMERA_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+@router.get("/volume-presets", summary="The volume rendering presets (transfer functions)")
+def volume_presets() -> list[dict[str, str]]:
+    return [{"id": key, "name": preset.name} for key, preset in transfer_presets().items()]
+
+
+@router.get("/studies/{study}/series/{series}/vr", summary="A volume rendering of a series")
+def series_vr(request: Request, study: str, series: str) -> Response:
+    """The volume seen from a camera (`azimuth`, `elevation`, `zoom`, `pan`) with a transfer function
+    (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight; `draft=true` for a quick
+    picture while the reader drags (half the pixels each way, samples three times as far apart). The
+    `Pypacs-Camera` header says where the camera looks from."""
+    preset = request.query_params.get("preset", "ct-bone")
+    presets = transfer_presets()
+    if preset not in presets:
+        raise InvalidQuery(f"preset={preset!r} must be one of {', '.join(presets)}")
+    camera_request(request)
+    render_options(request, RENDER_SIZE)
+    volume = archive_of(request).series_volume(study, series)
+    return rendering(request, volume, "vr", presets[preset], 0.0)
+
+
+@router.get("/studies/{study}/series/{series}/ssd", summary="A surface shaded display of a series")
+def series_ssd(request: Request, study: str, series: str) -> Response:
+    """The surface where values first reach `threshold` (300 by default: bone on CT), seen from a camera as /vr
+    is, shaded by a headlight."""
+    threshold = float(numbers("threshold", request.query_params["threshold"], 1)[0]) \
+        if request.query_params.get("threshold") else 300.0  # fmt: skip
+    camera_request(request)
+    render_options(request, RENDER_SIZE)
+    volume = archive_of(request).series_volume(study, series)
+    return rendering(request, volume, "ssd", None, threshold)
+
+
+@router.get("/studies/{study}/series/{series}/endoscopy", summary="A virtual endoscopy view from inside a lumen")
+def series_endoscopy(request: Request, study: str, series: str) -> Response:
+    """A perspective view (`fov` degrees, 90 by default) from `position=x,y,z` looking along `look=x,y,z` (`up`
+    optional), or from `at` mm along `path` looking along it (`backwards=true` to look back); `yaw` and `pitch`
+    turn the view (degrees). The wall is where values first cross `threshold` (-500 by default) from a `lumen=air`
+    (values below it) or `lumen=contrast` (above). `viewport` sets the size (512 square by default), `draft=true`
+    halves it. The `Pypacs-Camera` header gives the camera's position and directions, for the MPR views."""
+    parameters = request.query_params
+    fov = length(request, "fov", 90.0, 10.0, 170.0)
+    threshold = float(numbers("threshold", parameters["threshold"], 1)[0]) if parameters.get("threshold") else -500.0
+    lumen = parameters.get("lumen", "air")
+    if lumen not in ("air", "contrast"):
+        raise InvalidQuery(f"lumen={lumen!r} must be air or contrast")
+    yaw, pitch = degrees(request, "yaw"), degrees(request, "pitch")
+    _, _, _, _, draft = camera_request(request)
+    window, viewport, quality = render_options(request, RENDER_SIZE)
+    if parameters.get("path"):
+        points, at = path_points(request), length(request, "at", 0.0, 0.0, 100_000.0)
+        backwards = parameters.get("backwards", "false").lower() in ("true", "1")
+    elif parameters.get("position") and parameters.get("look"):
+        position, look = numbers("position", parameters["position"], 3), numbers("look", parameters["look"], 3)
+        up = numbers("up", parameters["up"], 3) if parameters.get("up") else None
+    else:
+        raise InvalidQuery("endoscopy needs position=x,y,z and look=x,y,z, or path= (and at=)")
+    volume = archive_of(request).series_volume(study, series)
+    try:
+        if parameters.get("path"):
+            camera = eye_on_path(resample_path(points, min(volume.spacing)), at, fov, yaw, pitch, backwards)
+        else:
+            camera = eye(position, look, up, fov, yaw, pitch)
+    except ValueError as error:
+        raise InvalidQuery(str(error)) from error
+    size = min((viewport or RENDER_SIZE).columns, (viewport or RENDER_SIZE).rows)
+    picture, _ = fly(volume, camera, threshold, lumen == "air", max(16, size // 2 if draft else size))
+    display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    if draft:
+        display = np.asarray(Image.fromarray(display).resize((size, size), Image.Resampling.BILINEAR))
+    place = {"position": [round(float(v), 4) for v in camera.position],
+             "look": [round(float(v), 6) for v in camera.look], "up": [round(float(v), 6) for v in camera.up],
+             "fov": camera.fov}  # fmt: skip
+    media_type = picture_type(request)
+    data = encode_picture(display, media_type, quality)
+    return Response(data, media_type=media_type, headers={CAMERA_HEADER: json.dumps(place, separators=(",", ":"))})
