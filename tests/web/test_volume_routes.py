@@ -177,3 +177,39 @@ def test_virtual_endoscopy_from_a_point_and_along_a_path(client: TestClient, arc
     for params, text in refused:
         answer = client.get(f"{base}/endoscopy", params=params)
         assert answer.status_code == 400 and text in answer.json()["detail"], params
+
+
+def test_reformations_saved_as_a_series_come_back_as_the_same_volume(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    answer = client.post(f"/api/studies/{study}/series/{series}/mpr/series",
+                         params={"plane": "axial", "point": "0,0,0", "count": "5", "step": "2.5",
+                                 "description": "axial again"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    saved = answer.json()
+    assert saved["instances"] == 5 and saved["sopClassUID"] == "1.2.840.10008.5.1.4.1.1.2"
+    found = client.get(f"/dicom-web/studies/{study}/series", params={"SeriesInstanceUID": saved["seriesInstanceUID"]})
+    assert found.status_code == 200 and found.json()[0]["00201209"]["Value"] == [5]
+    again = archive.series_volume(study, saved["seriesInstanceUID"])
+    original = archive.series_volume(study, series)
+    assert again.shape == (5, 64, 64) and again.spacing == pytest.approx((1.0, 1.0, 2.5))
+    k = int(round(original.to_index(again.to_patient(np.array([0, 0, 0])))[2]))
+    assert np.array_equal(again.voxels[0], original.voxels[k])
+    metadata = client.get(f"/dicom-web/studies/{study}/series/{saved['seriesInstanceUID']}/metadata").json()[0]
+    assert metadata["00080008"]["Value"] == ["DERIVED", "SECONDARY", "MPR"]
+    assert metadata["0008103E"]["Value"] == ["axial again"]
+
+
+def test_renderings_saved_as_secondary_captures(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    answer = client.post(f"/api/studies/{study}/series/{series}/vr/series",
+                         params={"count": "4", "viewport": "128,128", "preset": "ct-soft-tissue"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    saved = answer.json()
+    assert saved["instances"] == 4 and saved["sopClassUID"] == "1.2.840.10008.5.1.4.1.1.7"
+    metadata = client.get(f"/dicom-web/studies/{study}/series/{saved['seriesInstanceUID']}/metadata").json()
+    assert {item["00280004"]["Value"][0] for item in metadata} == {"RGB"}
+    assert sorted(item["00200013"]["Value"][0] for item in metadata) == [1, 2, 3, 4]
+    for path, params, text in [("mpr/series", {"count": "0"}, "count"), ("vr/series", {"step": "0"}, "step"),
+                               ("mpr/series", {"description": "a\\\\b"}, "backslashes")]:  # fmt: skip
+        refused = client.post(f"/api/studies/{study}/series/{series}/{path}", params=params)
+        assert refused.status_code == 400 and text in refused.json()["detail"], (path, params)

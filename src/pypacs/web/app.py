@@ -32,6 +32,7 @@ from pypacs.web import (
     volume,
     volume_paths,
     volume_rendering,
+    volume_saving,
     wado,
     wado_uri,
 )
@@ -138,7 +139,7 @@ def create_app(archive: Archive) -> FastAPI:
     app.include_router(api_router, prefix="/api")
     app.include_router(presentation.router, prefix="/api")
     app.include_router(dictionary.router, prefix="/api")
-    for router in (volume.router, volume_rendering.router, volume_paths.router):
+    for router in (volume.router, volume_rendering.router, volume_paths.router, volume_saving.router):
         app.include_router(router, prefix="/api")
     root = archive.settings.dicomweb_root
     for router in (qido.router, wado.router, rendered.router, stow.router):

@@ -16,7 +16,7 @@ from pypacs.imaging.voi import Window, apply_window, default_window
 from pypacs.volume.cpr import resample_path
 from pypacs.volume.endoscopy import eye, eye_on_path, fly
 from pypacs.volume.model import Volume
-from pypacs.volume.raycast import RenderMode, TransferFunction, camera_around, cast, transfer_presets
+from pypacs.volume.raycast import Camera, RenderMode, TransferFunction, camera_around, cast, transfer_presets
 from pypacs.volume.reslice import slab
 from pypacs.web.rendered import picture_type, render_options
 from pypacs.web.volume import plane_picture
@@ -57,16 +57,16 @@ def series_mip(request: Request, study: str, series: str) -> Response:
     return plane_picture(request, volume, plane, slab(volume, plane, thickness, mode))
 
 
-def rendering(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
-               threshold: float) -> Response:  # fmt: skip
-    """The camera's picture at the viewport's size (512x512 by default; half of it each way, with samples three
-    times as far apart, for a draft), upscaled to the viewport when drafted."""
+def rendered_picture(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
+                     threshold: float, turn: float = 0.0) -> tuple[np.ndarray, Camera]:  # fmt: skip
+    """The camera's picture (uint8) at the viewport's size (512x512 by default; half of it each way, with samples
+    three times as far apart, for a draft, then upscaled), the camera turned `turn` degrees more about the patient's
+    head-foot axis."""
     azimuth, elevation, zoom, pan, draft = camera_request(request)
-    media_type = picture_type(request)
-    window, viewport, quality = render_options(request, RENDER_SIZE)
+    window, viewport, _ = render_options(request, RENDER_SIZE)
     size = viewport or RENDER_SIZE
     columns, rows = (max(1, size.columns // 2), max(1, size.rows // 2)) if draft else (size.columns, size.rows)
-    camera = camera_around(volume, azimuth, elevation, zoom, pan, columns, rows)
+    camera = camera_around(volume, azimuth + turn, elevation, zoom, pan, columns, rows)
     step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
     picture = cast(volume, camera, mode, transfer, threshold, step)
     if mode == "mip":
@@ -79,10 +79,33 @@ def rendering(request: Request, volume: Volume, mode: RenderMode, transfer: Tran
         display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     if draft:
         display = np.asarray(Image.fromarray(display).resize((size.columns, size.rows), Image.Resampling.BILINEAR))
+    return display, camera
+
+
+def rendering(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
+              threshold: float) -> Response:  # fmt: skip
+    """The camera's picture, encoded, with the `Pypacs-Camera` header."""
+    display, camera = rendered_picture(request, volume, mode, transfer, threshold)
     place = {"view": [round(float(v), 6) for v in camera.view], "up": [round(float(v), 6) for v in camera.up],
              "centre": [round(float(v), 4) for v in camera.centre], "width": round(camera.width, 4)}  # fmt: skip
+    _, _, quality = render_options(request, RENDER_SIZE)
+    media_type = picture_type(request)
     data = encode_picture(display, media_type, quality)
     return Response(data, media_type=media_type, headers={CAMERA_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+def preset_of(request: Request) -> TransferFunction:
+    """`preset=`: one of /api/volume-presets (ct-bone by default)."""
+    preset = request.query_params.get("preset", "ct-bone")
+    presets = transfer_presets()
+    if preset not in presets:
+        raise InvalidQuery(f"preset={preset!r} must be one of {', '.join(presets)}")
+    return presets[preset]
+
+
+def threshold_of(request: Request, default: float) -> float:
+    text = request.query_params.get("threshold")
+    return float(numbers("threshold", text, 1)[0]) if text else default
 
 
 @router.get("/volume-presets", summary="The volume rendering presets (transfer functions)")
@@ -96,22 +119,18 @@ def series_vr(request: Request, study: str, series: str) -> Response:
     (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight; `draft=true` for a quick
     picture while the reader drags (half the pixels each way, samples three times as far apart). The
     `Pypacs-Camera` header says where the camera looks from."""
-    preset = request.query_params.get("preset", "ct-bone")
-    presets = transfer_presets()
-    if preset not in presets:
-        raise InvalidQuery(f"preset={preset!r} must be one of {', '.join(presets)}")
+    transfer = preset_of(request)
     camera_request(request)
     render_options(request, RENDER_SIZE)
     volume = archive_of(request).series_volume(study, series)
-    return rendering(request, volume, "vr", presets[preset], 0.0)
+    return rendering(request, volume, "vr", transfer, 0.0)
 
 
 @router.get("/studies/{study}/series/{series}/ssd", summary="A surface shaded display of a series")
 def series_ssd(request: Request, study: str, series: str) -> Response:
     """The surface where values first reach `threshold` (300 by default: bone on CT), seen from a camera as /vr
     is, shaded by a headlight."""
-    threshold = float(numbers("threshold", request.query_params["threshold"], 1)[0]) \
-        if request.query_params.get("threshold") else 300.0  # fmt: skip
+    threshold = threshold_of(request, 300.0)
     camera_request(request)
     render_options(request, RENDER_SIZE)
     volume = archive_of(request).series_volume(study, series)
