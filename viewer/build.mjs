@@ -79,6 +79,7 @@ async function buildApplication(codecs) {
   const entryPoints = {
     "browser.js": join("src", "browser", "main.ts"),
     "reading.js": join("src", "reading", "main.ts"),
+    "volume.js": join("src", "volume", "main.ts"),
     "style.css": join("src", "style.css"),
   };
   const result = await esbuild.build({
@@ -131,7 +132,7 @@ mkdirSync(out, { recursive: true });
 const codecs = codecFolder();
 const entries = await buildApplication(codecs);
 await buildDecodeWorker();
-for (const page of ["browser", "reading"]) writePage(page, entries);
+for (const page of ["browser", "reading", "volume"]) writePage(page, entries);
 const lockfile = createHash("sha256").update(readFileSync(join(here, "package-lock.json"))).digest("hex");
 writeFileSync(join(out, "manifest.json"), JSON.stringify({ entries, codecs, lockfile }, null, 2) + "\n");
 console.log(`viewer built into ${relative(process.cwd(), out) || "."}: ${Object.values(entries).join(", ")}`);

@@ -193,4 +193,8 @@ def mount_viewer(app: FastAPI, dicomweb_root: str, directory: Path = BUILT_VIEWE
         markup = {"first_image": first_image_markup(first)}
         return page(directory, "reading", dicomweb_root, markup, preload=first[0] if first else "")
 
+    @app.api_route("/viewer/3d", methods=["GET", "HEAD"], include_in_schema=False)
+    def volume_page() -> HTMLResponse:
+        return page(directory, "volume", dicomweb_root)
+
     app.mount(ASSETS_PATH, ViewerAssets(directory=directory, check_dir=False), name="viewer-assets")

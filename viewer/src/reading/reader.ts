@@ -335,6 +335,16 @@ export class Reader {
   private chosenFps: number | undefined;
   private fpsInput!: HTMLInputElement;
 
+  /** The 3D page (volume/main.ts) for the active viewport's series. */
+  private openIn3d(): void {
+    const uid = this.active.content?.seriesUid;
+    if (!uid) {
+      this.notify("info", "Show a series in the active viewport first: the 3D page shows it as a volume.");
+      return;
+    }
+    location.href = `/viewer/3d?${new URLSearchParams({ study: this.study.uid, series: uid }).toString()}`;
+  }
+
   private buildToolbar(): void {
     const bar = this.toolbar;
     const action = (key: string) => this.actions().find((candidate) => candidate.keys.includes(key))!;
@@ -360,6 +370,7 @@ export class Reader {
       viewButton("flip-horizontal", "Flip H", "h", "Flip horizontally"),
       viewButton("flip-vertical", "Flip V", "v", "Flip vertically"),
       viewButton("reset", "Reset", "x", "Reset the view"),
+      { id: "three-d", label: "3D", title: "The active series in 3D: MPR, volume rendering, CPR, endoscopy (rendered by the server)", run: () => this.openIn3d() },
     ]);
     this.toolbar.element.append(this.windowPanel.element);
     this.fpsInput = Object.assign(document.createElement("input"), { type: "number", min: "1", max: "120", value: "10", name: "fps", title: "Cine frames per second" });

@@ -1,0 +1,290 @@
+// The 3D page (/viewer/3d?study=…&series=…): a series as a volume, rendered by the server. Layouts: MPR (axial,
+// coronal, sagittal through one point, a crosshair linked across them, wheel to move along a plane's normal) with
+// a 3D view (volume rendering, surface, MIP; drag to turn it, quick drafts while dragging); CPR (click a path on
+// the planes: straightened CPR turning about it, a cross-section moving along it); endoscopy (a camera flying
+// along the path). Window presets apply to the planes, the MIP and the CPR.
+
+import { getJson } from "../api/client";
+import { apiRoot, viewerUrl } from "../config";
+import { el, errorText, replace, required, showMessage } from "../ui/dom";
+import { add, normalOf, placeOf, pointAt, scale, text, type Vec3 } from "./geometry";
+import { PictureView } from "./picture-view";
+
+interface VolumeInfo {
+  shape: [number, number, number];
+  spacing: [number, number, number];
+  centre: Vec3;
+  window: [number, number] | null;
+  notes: string[];
+}
+
+type Layout = "mpr" | "cpr" | "endoscopy";
+type Rendering = "vr" | "ssd" | "mip";
+const PLANES = ["axial", "coronal", "sagittal"] as const;
+
+const parameters = new URLSearchParams(location.search);
+const study = parameters.get("study") ?? "";
+const series = parameters.get("series") ?? "";
+const base = `${apiRoot()}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}`;
+const message = required("message");
+const viewsArea = required("views");
+const toolbar = required("toolbar");
+
+const state = {
+  layout: "mpr" as Layout,
+  point: [0, 0, 0] as Vec3,
+  window: "",
+  slab: 0,
+  slabMode: "mip",
+  rendering: "vr" as Rendering,
+  preset: "ct-bone",
+  azimuth: 0,
+  elevation: 0,
+  angle: 0,
+  path: [] as Vec3[],
+  at: 0,
+  yaw: 0,
+  pitch: 0,
+};
+let info: VolumeInfo;
+let dragging = false;
+
+const fail = (text: string) => showMessage(message, "error", text);
+const views = {
+  axial: new PictureView("axial", "Axial", fail),
+  coronal: new PictureView("coronal", "Coronal", fail),
+  sagittal: new PictureView("sagittal", "Sagittal", fail),
+  rendering: new PictureView("rendering", "3D", fail),
+  cpr: new PictureView("cpr", "CPR", fail),
+  section: new PictureView("section", "Cross-section", fail),
+  endoscopy: new PictureView("endoscopy", "Endoscopy", fail),
+};
+const LAYOUT_VIEWS: Record<Layout, (keyof typeof views)[]> = {
+  mpr: ["axial", "coronal", "sagittal", "rendering"],
+  cpr: ["axial", "coronal", "cpr", "section"],
+  endoscopy: ["axial", "coronal", "sagittal", "endoscopy"],
+};
+
+function size(view: PictureView): string {
+  const box = view.root.getBoundingClientRect();
+  return `${Math.max(64, Math.round(box.width))},${Math.max(64, Math.round(box.height))}`;
+}
+
+function query(values: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined && value !== "") search.set(name, String(value));
+  return search.toString();
+}
+
+function pathText(): string {
+  return state.path.map(text).join(";");
+}
+
+/** Where the endoscope is: `at` mm along the path (straight segments). */
+function pathPoint(at: number): Vec3 | undefined {
+  let left = at;
+  for (let index = 1; index < state.path.length; index += 1) {
+    const a = state.path[index - 1]!;
+    const b = state.path[index]!;
+    const length = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]);
+    if (left <= length || index === state.path.length - 1) return add(a, scale([b[0] - a[0], b[1] - a[1], b[2] - a[2]], Math.min(left, length) / (length || 1)));
+    left -= length;
+  }
+  return state.path[0];
+}
+
+function refresh(): void {
+  const shown = LAYOUT_VIEWS[state.layout];
+  replace(viewsArea, ...shown.map((name) => views[name].root));
+  Object.assign(viewsArea.dataset, {
+    layout: state.layout, point: text(state.point), preset: state.preset, rendering: state.rendering,
+    azimuth: String(Math.round(state.azimuth)), elevation: String(Math.round(state.elevation)), pathPoints: String(state.path.length), at: String(state.at),
+  });
+  requestAnimationFrame(() => {
+    const planeOptions = { window: state.window, slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined };
+    for (const plane of PLANES) {
+      if (!shown.includes(plane)) continue;
+      const view = views[plane];
+      view.show(`${base}/mpr?${query({ plane, point: text(state.point), viewport: size(view), ...planeOptions })}`);
+    }
+    if (shown.includes("rendering")) {
+      const view = views.rendering;
+      const path = state.rendering === "mip" ? "mip" : state.rendering;
+      view.show(`${base}/${path}?${query({
+        azimuth: Math.round(state.azimuth), elevation: Math.round(state.elevation), viewport: size(view), draft: dragging ? "true" : undefined,
+        preset: state.rendering === "vr" ? state.preset : undefined, window: state.rendering === "mip" ? state.window : undefined,
+      })}`);
+    }
+    if (state.path.length >= 2) {
+      if (shown.includes("cpr")) views.cpr.show(`${base}/cpr?${query({ path: pathText(), angle: Math.round(state.angle), window: state.window, viewport: size(views.cpr) })}`);
+      if (shown.includes("section")) views.section.show(`${base}/cross-section?${query({ path: pathText(), at: state.at, window: state.window, viewport: size(views.section) })}`);
+      if (shown.includes("endoscopy")) {
+        views.endoscopy.show(`${base}/endoscopy?${query({ path: pathText(), at: state.at, yaw: Math.round(state.yaw), pitch: Math.round(state.pitch), viewport: size(views.endoscopy), draft: dragging ? "true" : undefined })}`);
+      }
+    } else if (state.layout !== "mpr") {
+      showMessage(message, "info", "Click points along a vessel, airway or the spine on the planes to draw a path (two at least).");
+    }
+    drawMarks();
+  });
+}
+
+function drawMarks(): void {
+  for (const plane of PLANES) {
+    const view = views[plane];
+    if (!view.place) continue;
+    view.drawMarks(placeOf(view.place, state.point), state.path.map((point) => placeOf(view.place!, point)));
+  }
+}
+
+function bindPlane(plane: (typeof PLANES)[number], step: number): void {
+  const view = views[plane];
+  view.picture.addEventListener("shown", drawMarks);
+  view.root.addEventListener("click", (event) => {
+    const at = view.place && view.fractionAt(event);
+    if (!at || !view.place) return;
+    state.point = pointAt(view.place, at.across, at.along);
+    if (state.layout !== "mpr") {
+      state.path.push(state.point);
+      showMessage(message, "info", null);
+    }
+    refresh();
+  });
+  view.root.addEventListener("pointermove", (event) => {
+    // dragging the crosshair (MPR layout; in the others a click adds a point to the path)
+    if (!(event.buttons & 1) || state.layout !== "mpr" || !view.place) return;
+    const at = view.fractionAt(event);
+    if (!at) return;
+    state.point = pointAt(view.place, at.across, at.along);
+    refresh();
+  });
+  view.root.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    if (!view.place) return;
+    state.point = add(state.point, scale(normalOf(view.place), Math.sign(event.deltaY) * step));
+    refresh();
+  }, { passive: false });
+}
+
+function bindDrag(view: PictureView, turn: (dx: number, dy: number) => void): void {
+  let last: { x: number; y: number } | undefined;
+  view.root.addEventListener("pointerdown", (event) => {
+    last = { x: event.clientX, y: event.clientY };
+    view.root.setPointerCapture(event.pointerId);
+    dragging = true;
+  });
+  view.root.addEventListener("pointermove", (event) => {
+    if (!last) return;
+    turn(event.clientX - last.x, event.clientY - last.y);
+    last = { x: event.clientX, y: event.clientY };
+    refresh();
+  });
+  const end = () => {
+    if (!last) return;
+    last = undefined;
+    dragging = false;
+    refresh(); // the full-quality picture once the mouse stops
+  };
+  view.root.addEventListener("pointerup", end);
+  view.root.addEventListener("pointercancel", end);
+}
+
+function select(name: string, label: string, options: [string, string][], value: string, changed: (value: string) => void): HTMLElement {
+  const control = el("select", { name, "aria-label": label }, ...options.map(([id, title]) => el("option", { value: id }, title)));
+  control.value = value;
+  control.addEventListener("change", () => changed(control.value));
+  return el("label", { class: "tool-group" }, `${label} `, control);
+}
+
+function button(id: string, label: string, run: () => void, title = label): HTMLButtonElement {
+  const item = el("button", { type: "button", id, title }, label);
+  item.addEventListener("click", run);
+  return item;
+}
+
+async function buildToolbar(): Promise<void> {
+  const [windows, presets] = await Promise.all([
+    getJson<{ presets: { id: string; name: string; kind: string }[] }>("window-presets"),
+    getJson<{ id: string; name: string }[]>("volume-presets"),
+  ]);
+  const layouts = el("div", { class: "tool-group", role: "group", "aria-label": "Layout" },
+    ...(["mpr", "cpr", "endoscopy"] as Layout[]).map((layout) => {
+      const item = button(`layout-${layout}`, { mpr: "MPR + 3D", cpr: "CPR", endoscopy: "Endoscopy" }[layout], () => {
+        state.layout = layout;
+        for (const other of layouts.querySelectorAll("button")) other.setAttribute("aria-pressed", String(other === item));
+        refresh();
+      });
+      item.setAttribute("aria-pressed", String(layout === state.layout));
+      return item;
+    }));
+  const slab = el("input", { type: "number", name: "slab", min: "0", max: "200", step: "1", value: "0", "aria-label": "Slab thickness (mm)" });
+  slab.addEventListener("change", () => {
+    state.slab = Math.max(0, Number(slab.value) || 0);
+    refresh();
+  });
+  replace(toolbar,
+    layouts,
+    select("window", "Window", [["", "as stored"], ...windows.presets.map((preset): [string, string] => [preset.id, preset.name])], "", (value) => {
+      state.window = value;
+      refresh();
+    }),
+    el("label", { class: "tool-group" }, "Slab ", slab, " mm"),
+    select("slab-mode", "Slab", [["mip", "MIP"], ["minip", "MinIP"], ["average", "Average"]], "mip", (value) => {
+      state.slabMode = value;
+      refresh();
+    }),
+    select("rendering", "3D", [["vr", "Volume rendering"], ["ssd", "Surface"], ["mip", "MIP"]], "vr", (value) => {
+      state.rendering = value as Rendering;
+      refresh();
+    }),
+    select("preset", "Preset", presets.map((preset): [string, string] => [preset.id, preset.name]), state.preset, (value) => {
+      state.preset = value;
+      refresh();
+    }),
+    el("div", { class: "tool-group", role: "group", "aria-label": "Path" },
+      button("path-back", "◀", () => { state.at = Math.max(0, state.at - 5); refresh(); }, "Back 5 mm along the path"),
+      button("path-forward", "▶", () => { state.at += 5; refresh(); }, "Forward 5 mm along the path"),
+      button("path-clear", "Clear path", () => { state.path = []; state.at = 0; refresh(); })),
+  );
+}
+
+async function start(): Promise<void> {
+  if (!study || !series) {
+    fail("Open the 3D page from the reading page: it needs a study and a series.");
+    return;
+  }
+  required<HTMLAnchorElement>("back").href = viewerUrl(study, series);
+  try {
+    info = await getJson<VolumeInfo>(`studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}/volume`);
+  } catch (error) {
+    fail(`This series cannot be shown in 3D. ${errorText(error)}`);
+    return;
+  }
+  state.point = info.centre;
+  const notes = required("notes");
+  notes.hidden = info.notes.length === 0;
+  notes.textContent = info.notes.join(" · ");
+  bindPlane("axial", info.spacing[2]);
+  bindPlane("coronal", info.spacing[1]);
+  bindPlane("sagittal", info.spacing[0]);
+  bindDrag(views.rendering, (dx, dy) => {
+    state.azimuth += dx * 0.5;
+    state.elevation = Math.max(-89, Math.min(89, state.elevation - dy * 0.5));
+  });
+  bindDrag(views.endoscopy, (dx, dy) => {
+    state.yaw += dx * 0.3;
+    state.pitch = Math.max(-80, Math.min(80, state.pitch - dy * 0.3));
+  });
+  bindDrag(views.cpr, (dx) => {
+    state.angle += dx;
+  });
+  views.endoscopy.picture.addEventListener("shown", () => {
+    const camera = pathPoint(state.at);
+    if (camera) state.point = camera; // the camera shown on the planes
+    drawMarks();
+  });
+  await buildToolbar().catch((error: unknown) => fail(`The presets could not be loaded. ${errorText(error)}`));
+  refresh();
+  addEventListener("resize", refresh);
+}
+
+void start();
