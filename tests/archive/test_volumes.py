@@ -13,9 +13,10 @@ from pydicom import dcmread
 from scipy.spatial import cKDTree
 
 from pypacs.archive.service import Archive
-from pypacs.archive.volumes import VolumeTooLarge
+from pypacs.archive.volumes import VolumeTooLarge, frame_geometries
 from pypacs.config import Settings
 from pypacs.synthetic import PatientInfo, SeriesSpec, encode_part10, make_study
+from pypacs.volume.assemble import plan_volume
 from pypacs.volume.model import NotAVolume
 from pypacs.volume.reslice import sample, standard_plane
 
@@ -144,3 +145,29 @@ def test_the_ge_tilted_sagittal_reformation_follows_the_true_skull(ge_tilt):  # 
         straight.append(shift[1:])
     sideways = np.linalg.norm(np.array(straight) - straight[0], axis=1)
     assert sideways.max() > 30  # mm that a straight stack would put the last image's skull off
+
+
+def test_an_enhanced_object_is_placed_frame_by_frame_from_its_functional_groups():
+    def item(**tags):  # type: ignore[no-untyped-def]
+        return {tag: {"vr": vr, "Value": value} for tag, (vr, value) in tags.items()}
+
+    shared = item(**{
+        "00209116": ("SQ", [item(**{"00200037": ("DS", [1, 0, 0, 0, 1, 0])})]),  # Plane Orientation Sequence
+        "00289110": ("SQ", [item(**{"00280030": ("DS", [0.5, 0.5])})]),  # Pixel Measures Sequence
+        "00289145": ("SQ", [item(**{"00281052": ("DS", [-1024]), "00281053": ("DS", [1])})]),  # Pixel Value Transf.
+    })  # fmt: skip
+    per_frame = [item(**{"00209113": ("SQ", [item(**{"00200032": ("DS", [-10, -20, z])})])}) for z in (5.0, 0.0, 2.5)]
+    document = {
+        "00280010": {"vr": "US", "Value": [4]}, "00280011": {"vr": "US", "Value": [6]},
+        "00280008": {"vr": "IS", "Value": [3]}, "00280101": {"vr": "US", "Value": [12]},
+        "52009229": {"vr": "SQ", "Value": [shared]}, "52009230": {"vr": "SQ", "Value": per_frame},
+    }  # fmt: skip
+    geometries = frame_geometries(document)
+    assert [g.position for g in geometries] == [(-10.0, -20.0, 5.0), (-10.0, -20.0, 0.0), (-10.0, -20.0, 2.5)]
+    assert all(g.orientation == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0) and g.pixel_spacing == (0.5, 0.5) for g in geometries)
+    assert all(g.intercept == -1024.0 and (g.rows, g.columns) == (4, 6) for g in geometries)
+    plan = plan_volume(geometries)
+    assert plan.order == (1, 2, 0) and plan.shape == (3, 4, 6)
+    del document["52009229"]
+    with pytest.raises(NotAVolume, match="cannot be placed"):
+        frame_geometries(document)

@@ -90,3 +90,14 @@ def test_bad_cameras_are_refused(sphere: Volume):
         camera_around(sphere, zoom=0)
     with pytest.raises(ValueError, match="finite"):
         camera_around(sphere, azimuth=float("nan"))
+
+
+def test_a_clipping_box_cuts_the_volume(sphere: Volume):
+    camera = camera_around(sphere, columns=200, rows=200)
+    whole = cast(sphere, camera, "ssd", threshold=300)
+    half = cast(sphere, camera, "ssd", threshold=300, clip=(0.5, 1.0, 0.0, 1.0, 0.0, 1.0))  # the patient's left half
+    assert covered_area(half, camera.width) == pytest.approx(covered_area(whole, camera.width) / 2, rel=0.05)
+    rows, columns = np.nonzero(half[:, :, 0] > 0)
+    assert columns.min() >= 99  # the left half only: the picture's right half (front view)
+    with pytest.raises(ValueError, match="clipping box"):
+        cast(sphere, camera, "ssd", clip=(0.6, 0.4, 0, 1, 0, 1))

@@ -38,7 +38,7 @@ FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "WADO-RS": ("accept", "transfer-syntax"),
     "3D": ("plane", "point", "right", "down", "slab", "mode", "window", "viewport", "quality", "accept", "azimuth",
            "elevation", "zoom", "pan", "draft", "preset", "threshold", "path", "kind", "angle", "width", "at",
-           "position", "look", "up", "fov", "yaw", "pitch", "lumen", "backwards"),
+           "position", "look", "up", "fov", "yaw", "pitch", "lumen", "backwards", "clip"),
     "WADO-URI": ("requestType", "studyUID", "seriesUID", "objectUID", "contentType", "frameNumber", "windowCenter",
                  "windowWidth", "rows", "columns", "imageQuality", "transferSyntax", "anonymize", "charset"),
 }  # fmt: skip

@@ -127,7 +127,11 @@ def test_volume_rendering_surface_and_rotating_mip_pictures(client: TestClient, 
     assert ssd.status_code == 200 and picture(ssd).max() > 100
     mip = client.get(f"{base}/mip", params={"azimuth": "45", "accept": "image/png", "window": "-500,1000"})
     assert mip.status_code == 200 and picture(mip).shape == (512, 512)
+    right_half = {"preset": "ct-soft-tissue", "clip": "0,0.5,0,1,0,1", "accept": "image/png"}  # patient's right
+    clipped = client.get(f"{base}/vr", params=right_half)
+    assert clipped.status_code == 200 and picture(clipped)[:, 270:].max() == 0 and picture(clipped).max() > 100
     for params, text in [({"preset": "glass"}, "must be one of ct-bone"), ({"zoom": "0"}, "zoom"),
+                         ({"clip": "0,1,0,1,1,0"}, "from < to"),
                          ({"draft": "maybe"}, "true or false"), ({"azimuth": "1e9"}, "degrees")]:  # fmt: skip
         answer = client.get(f"{base}/vr", params=params)
         assert answer.status_code == 400 and text in answer.json()["detail"], params

@@ -150,7 +150,7 @@ def _lambert_smooth(voxels, x, y, z, axes, view):  # type: ignore[no-untyped-def
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
 def _cast(voxels, blocks, origin, step_column, step_row, direction, steps, mode, colours, alphas, low, scale,  # type: ignore[no-untyped-def]  # noqa: E501
-          threshold, axes, view, out):  # pragma: no cover - compiled  # fmt: skip
+          threshold, axes, view, box, out):  # pragma: no cover - compiled  # fmt: skip
     slices, height, width = voxels.shape
     rows, columns = out.shape[0], out.shape[1]
     top = len(alphas) - 1
@@ -161,16 +161,15 @@ def _cast(voxels, blocks, origin, step_column, step_row, direction, steps, mode,
             pz = origin[2] + c * step_column[2] + r * step_row[2]
             # the part of the ray inside the volume (slab method), in steps
             enter, leave = 0.0, float(steps)
-            sizes = (width - 1.0, height - 1.0, slices - 1.0)
             starts = (px, py, pz)
-            for axis in range(3):
+            for axis in range(3):  # the volume, or its clipping box (voxel indices)
                 d = direction[axis]
                 p = starts[axis]
                 if abs(d) < 1e-12:
-                    if p < 0 or p > sizes[axis]:
+                    if p < box[axis, 0] or p > box[axis, 1]:
                         enter, leave = 1.0, 0.0
                 else:
-                    t0, t1 = (0.0 - p) / d, (sizes[axis] - p) / d
+                    t0, t1 = (box[axis, 0] - p) / d, (box[axis, 1] - p) / d
                     if t0 > t1:
                         t0, t1 = t1, t0
                     enter, leave = max(enter, t0), min(leave, t1)
@@ -240,10 +239,13 @@ SURFACE_COLOUR = np.array([[0.93, 0.89, 0.80]], dtype=np.float32)  # bone white
 
 
 def cast(volume: Volume, camera: Camera, mode: RenderMode, transfer: TransferFunction | None = None,
-         threshold: float = 300.0, step: float | None = None) -> np.ndarray:  # fmt: skip
+         threshold: float = 300.0, step: float | None = None,
+         clip: tuple[float, float, float, float, float, float] | None = None) -> np.ndarray:  # fmt: skip
     """The camera's picture: (rows, columns, 3) RGB in 0–1 for "vr" (with `transfer`) and "ssd" (the surface at
     `threshold`), (rows, columns) of maxima for "mip" (NaN where rays miss the volume). `step`: mm between
-    samples along a ray (the finest voxel spacing by default; twice that for a quick picture while dragging)."""
+    samples along a ray (the finest voxel spacing by default; twice that for a quick picture while dragging).
+    `clip`: the part of the volume shown, as fractions (0–1) of its extent along its columns, rows and slices
+    (i from, i to, j from, j to, k from, k to): a clipping box."""
     spacing = np.array(volume.spacing)
     step = float(step or spacing.min())
     inverse = np.linalg.inv(volume.affine)
@@ -270,6 +272,12 @@ def cast(volume: Volume, camera: Camera, mode: RenderMode, transfer: TransferFun
     else:
         alphas, colours, low, scale = np.zeros(1, np.float32), SURFACE_COLOUR, 0.0, 1.0
         floor = threshold if mode == "ssd" else -3.0e38
+    sizes = np.array(volume.shape[::-1], dtype=np.float64) - 1
+    fractions = np.array(clip if clip is not None else (0, 1, 0, 1, 0, 1), dtype=np.float64).reshape(3, 2)
+    if not (np.all(np.isfinite(fractions)) and np.all(fractions >= 0) and np.all(fractions <= 1)
+            and np.all(fractions[:, 0] < fractions[:, 1])):  # fmt: skip
+        raise ValueError("a clipping box is six fractions from 0 to 1: from < to along each axis")
+    box = fractions * sizes[:, None]
     _cast(volume.voxels, volume.block_maxima, origin, step_column, step_row, direction, steps, MODE_CODES[mode],
-          colours, alphas, float(low), float(scale), float(floor), axes, view, out)  # type: ignore[call-arg]  # fmt: skip
+          colours, alphas, float(low), float(scale), float(floor), axes, view, box, out)  # type: ignore[call-arg]  # fmt: skip
     return out[:, :, 0] if mode == "mip" else out

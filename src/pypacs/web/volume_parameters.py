@@ -132,3 +132,15 @@ def length(request: Request, name: str, default: float, low: float = 1.0, high: 
     if not low <= value <= high:
         raise InvalidQuery(f"{name}={text!r} must be from {low:g} to {high:g} mm")
     return value
+
+
+def clip_box(request: Request) -> tuple[float, float, float, float, float, float] | None:
+    """`clip=i0,i1,j0,j1,k0,k1`: the part of the volume a rendering shows, fractions (0–1) of its extent along its
+    columns, rows and slices (from < to); the whole volume when absent."""
+    text = request.query_params.get("clip")
+    if not text:
+        return None
+    values = numbers("clip", text, 6)
+    if np.any(values < 0) or np.any(values > 1) or np.any(values[0::2] >= values[1::2]):
+        raise InvalidQuery("clip= must be six fractions from 0 to 1, from < to along each axis (columns, rows, slices)")
+    return tuple(float(v) for v in values)  # type: ignore[return-value]

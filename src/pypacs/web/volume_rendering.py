@@ -22,6 +22,7 @@ from pypacs.web.rendered import picture_type, render_options
 from pypacs.web.volume import plane_picture
 from pypacs.web.volume_parameters import (
     camera_request,
+    clip_box,
     degrees,
     length,
     numbers,
@@ -68,7 +69,7 @@ def rendered_picture(request: Request, volume: Volume, mode: RenderMode, transfe
     columns, rows = (max(1, size.columns // 2), max(1, size.rows // 2)) if draft else (size.columns, size.rows)
     camera = camera_around(volume, azimuth + turn, elevation, zoom, pan, columns, rows)
     step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
-    picture = cast(volume, camera, mode, transfer, threshold, step)
+    picture = cast(volume, camera, mode, transfer, threshold, step, clip_box(request))
     if mode == "mip":
         values = np.nan_to_num(picture, nan=volume.fill)
         if window is None and volume.window is not None:
@@ -116,7 +117,8 @@ def volume_presets() -> list[dict[str, str]]:
 @router.get("/studies/{study}/series/{series}/vr", summary="A volume rendering of a series")
 def series_vr(request: Request, study: str, series: str) -> Response:
     """The volume seen from a camera (`azimuth`, `elevation`, `zoom`, `pan`) with a transfer function
-    (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight; `draft=true` for a quick
+    (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight, within an optional clipping box
+    (`clip=i0,i1,j0,j1,k0,k1`, fractions of the volume's extent); `draft=true` for a quick
     picture while the reader drags (half the pixels each way, samples three times as far apart). The
     `Pypacs-Camera` header says where the camera looks from."""
     transfer = preset_of(request)
