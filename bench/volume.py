@@ -35,11 +35,12 @@ from pypacs.volume.cpr import cross_section, resample_path, straightened, stretc
 from pypacs.volume.endoscopy import eye, fly
 from pypacs.volume.raycast import camera_around, cast, transfer_presets
 from pypacs.volume.reslice import Plane, plane_through, sample, slab, standard_plane
+from pypacs.volume.surface import build_surface, stl_bytes
 from viewer import pypacs_server  # type: ignore[import-not-found]
 
 STUDY = "1.2.826.0.1.3680043.10.9.0"
 TARGETS = {"assemble, cold": 1500.0, "assemble, cached": 50.0, "MPR": 30.0, "slab MIP": 30.0, "VR": 300.0,
-           "VR drag": 50.0, "SSD": 150.0, "CPR": 50.0, "VE": 150.0}  # fmt: skip
+           "VR drag": 50.0, "SSD": 150.0, "CPR": 50.0, "VE": 150.0, "surface": 2000.0}  # fmt: skip
 
 
 def curve(centre: np.ndarray, points: int = 9) -> np.ndarray:
@@ -117,6 +118,12 @@ def in_process(data_dir: Path, series: str, rounds: int) -> None:
         line("VE 512², in the lung (air, -500 HU)", timed(partial(fly, volume, lung), rounds * 2), TARGETS["VE"])
         line("VE 512², in the aorta (contrast, 150 HU)", timed(partial(fly, volume, aorta, 150.0, False), rounds * 2),
              TARGETS["VE"])  # fmt: skip
+        surfaces = []
+        line("SSD surface mesh at 300 HU (marching cubes)", timed(lambda: surfaces.append(build_surface(volume, 300.0)),
+             rounds), TARGETS["surface"], "")  # fmt: skip
+        surface = surfaces[-1]
+        print(f"    {len(surface.faces):,} triangles (grid step {surface.step}), area {surface.area / 100:,.0f} cm², "
+              f"STL {len(stl_bytes(surface)) / 2**20:.0f} MiB")  # fmt: skip
         presets = transfer_presets()
         cast(volume, camera_around(volume, columns=64, rows=64), "ssd")  # compiles the kernel (or loads it)
         for azimuth, elevation in ((0.0, 0.0), (40.0, 25.0)):

@@ -217,3 +217,18 @@ def test_renderings_saved_as_secondary_captures(client: TestClient, archive: Arc
                                ("mpr/series", {"description": "a\\\\b"}, "backslashes")]:  # fmt: skip
         refused = client.post(f"/api/studies/{study}/series/{series}/{path}", params=params)
         assert refused.status_code == 400 and text in refused.json()["detail"], (path, params)
+
+
+def test_the_surface_as_a_mesh_and_an_stl_file(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    base = f"/api/studies/{study}/series/{series}"
+    info = client.get(f"{base}/surface", params={"threshold": "200"})
+    assert info.status_code == 200
+    body = info.json()
+    assert body["triangles"] > 100 and body["area"] > 0 and body["step"] == 1
+    stl = client.get(f"{base}/surface.stl", params={"threshold": "200"})
+    assert stl.status_code == 200 and stl.headers["content-type"] == "model/stl"
+    assert int.from_bytes(stl.content[80:84], "little") == body["triangles"]
+    assert "surface-200.stl" in stl.headers["content-disposition"]
+    refused = client.get(f"{base}/surface", params={"threshold": "99999"})
+    assert refused.status_code == 400 and "no surface at 99999" in refused.json()["detail"]

@@ -35,11 +35,12 @@ from pypacs.archive.retrieve import (
     retrieve_targets,
 )
 from pypacs.archive.study_zip import study_zip, study_zip_members, zip_folder_name
-from pypacs.archive.volumes import VolumeCache, load_volume
+from pypacs.archive.volumes import SurfaceCache, VolumeCache, load_volume
 from pypacs.config import Settings
 from pypacs.dicom.json_model import dataset_from_json
 from pypacs.dicom.levels import Level, Root
 from pypacs.volume.model import Volume
+from pypacs.volume.surface import Surface
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Archive:
         self.blobs = blobs
         self.frames = FrameReader(blobs)
         self.volumes = VolumeCache(settings.volume_cache_mb << 20)
+        self.surfaces = SurfaceCache()
         self.peers = PeerRegistry(settings, engines)
         # Durable blob writes run here, overlapping the parsing and indexing of the same object.
         self._blob_writer = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-writer")
@@ -221,6 +223,10 @@ class Archive:
             return [(target, text) for target, text, _ in self.instance_metadata(study, series)]
 
         return load_volume(self.volumes, self.frames, targets, documents)
+
+    def series_surface(self, study: str, series: str, threshold: float) -> Surface:
+        """The series' iso-surface at `threshold` as a triangle mesh (volume/surface.py), the last few kept."""
+        return self.surfaces.get(self.series_volume(study, series), threshold)
 
     def count(self, level: Level, identifier: Dataset, *, root: Root = Root.STUDY) -> int:
         request = query_module.QueryRequest(level, identifier, root=root)

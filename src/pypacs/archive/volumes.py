@@ -25,6 +25,7 @@ from pypacs.archive.retrieve import RetrieveTarget
 from pypacs.imaging.pixels import decode_frame
 from pypacs.volume.assemble import SliceGeometry, VolumePlan, build_volume, plan_volume
 from pypacs.volume.model import NotAVolume, Volume
+from pypacs.volume.surface import Surface, build_surface
 
 log = logging.getLogger(__name__)
 
@@ -224,3 +225,27 @@ def load_volume(cache: VolumeCache, frames: FrameReader, targets: list[RetrieveT
         return replace(volume, window=series.window())
 
     return cache.get(series_key(targets), build)
+
+
+class SurfaceCache:
+    """The last few surfaces built (marching cubes takes ~1 s on a big series), by volume and threshold; a
+    surface goes with its volume (a volume rebuilt after a change is a new key)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._surfaces: OrderedDict[tuple[int, float], tuple[Volume, Surface]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, volume: Volume, threshold: float) -> Surface:
+        key = (id(volume), float(threshold))
+        with self._lock:
+            kept = self._surfaces.get(key)
+            if kept is not None and kept[0] is volume:
+                self._surfaces.move_to_end(key)
+                return kept[1]
+        surface = build_surface(volume, threshold)
+        with self._lock:
+            self._surfaces[key] = (volume, surface)
+            while len(self._surfaces) > self._size:
+                self._surfaces.popitem(last=False)
+        return surface

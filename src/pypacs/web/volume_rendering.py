@@ -5,6 +5,8 @@ surface shaded display, MIP along rays and of slabs) and virtual endoscopy from 
 from __future__ import annotations
 
 import json
+import time
+from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request, Response
@@ -15,9 +17,10 @@ from pypacs.imaging.render import Viewport, encode_picture
 from pypacs.imaging.voi import Window, apply_window, default_window
 from pypacs.volume.cpr import resample_path
 from pypacs.volume.endoscopy import eye, eye_on_path, fly
-from pypacs.volume.model import Volume
+from pypacs.volume.model import NotAVolume, Volume
 from pypacs.volume.raycast import Camera, RenderMode, TransferFunction, camera_around, cast, transfer_presets
 from pypacs.volume.reslice import slab
+from pypacs.volume.surface import Surface, stl_bytes
 from pypacs.web.rendered import picture_type, render_options
 from pypacs.web.volume import plane_picture
 from pypacs.web.volume_parameters import (
@@ -182,3 +185,36 @@ def series_endoscopy(request: Request, study: str, series: str) -> Response:
     media_type = picture_type(request)
     data = encode_picture(display, media_type, quality)
     return Response(data, media_type=media_type, headers={CAMERA_HEADER: json.dumps(place, separators=(",", ":"))})
+
+
+def _surface(request: Request, study: str, series: str) -> Surface:
+    threshold = threshold_of(request, 300.0)
+    try:
+        return archive_of(request).series_surface(study, series, threshold)
+    except ValueError as error:
+        if isinstance(error, NotAVolume):
+            raise
+        raise InvalidQuery(str(error)) from error
+
+
+@router.get("/studies/{study}/series/{series}/surface", summary="The SSD surface as a mesh: its size and area")
+def series_surface(request: Request, study: str, series: str) -> dict[str, Any]:
+    """The surface where values cross `threshold` (300 by default: bone on CT) as a triangle mesh (marching cubes,
+    kept for the next requests): its area (mm²), triangles, vertices, bounds (LPS mm) and the grid step used
+    (voxels; 1 below ~16 M voxels). Download it as STL from …/surface.stl."""
+    started = time.perf_counter()
+    surface = _surface(request, study, series)
+    return {"threshold": surface.threshold, "area": round(surface.area, 2), "triangles": int(len(surface.faces)),
+            "vertices": int(len(surface.vertices)), "step": surface.step,
+            "bounds": {"min": [round(float(v), 3) for v in surface.vertices.min(axis=0)],
+                       "max": [round(float(v), 3) for v in surface.vertices.max(axis=0)]},
+            "milliseconds": round((time.perf_counter() - started) * 1000, 1)}  # fmt: skip
+
+
+@router.get("/studies/{study}/series/{series}/surface.stl", summary="The SSD surface as an STL file")
+def series_surface_stl(request: Request, study: str, series: str) -> Response:
+    """The surface at `threshold` as a binary STL file (mm, patient coordinates LPS), for 3D printing."""
+    surface = _surface(request, study, series)
+    name = f"pypacs {series[-40:]} at {surface.threshold:g}"
+    disposition = f'attachment; filename="surface-{surface.threshold:g}.stl"'
+    return Response(stl_bytes(surface, name), media_type="model/stl", headers={"Content-Disposition": disposition})
