@@ -14,8 +14,9 @@ import numba
 import numpy as np
 
 from pypacs.volume.cpr import Path
+from pypacs.volume.interpolate import trilinear
 from pypacs.volume.model import Volume
-from pypacs.volume.raycast import _at, _lambert_smooth
+from pypacs.volume.raycast import _lambert_smooth
 
 WALL_COLOUR = (0.95, 0.68, 0.58)  # mucosa pink
 
@@ -106,13 +107,14 @@ def _fly(voxels, blocks, start, look, right, up, look_mm, right_mm, up_mm, half_
                     t += max(jump, 0.0) + 1e-3
                     previous = t
                     continue
-                value = _at(voxels, x, y, z)
+                value = trilinear(voxels, x, y, z)
                 wall = value >= threshold if inside_below else value <= threshold
                 if wall:
                     low, high = (previous if previous >= 0 else t), t
                     for _ in range(6):
                         middle = (low + high) / 2
-                        probe = _at(voxels, start[0] + middle * dx, start[1] + middle * dy, start[2] + middle * dz)
+                        mx, my, mz = start[0] + middle * dx, start[1] + middle * dy, start[2] + middle * dz
+                        probe = trilinear(voxels, mx, my, mz)
                         if (probe >= threshold) == inside_below:
                             high = middle
                         else:

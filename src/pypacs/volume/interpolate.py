@@ -12,6 +12,25 @@ import numpy as np
 MODES = {"mip": 0, "minip": 1, "average": 2}
 
 
+@numba.njit(inline="always", fastmath=True)
+def trilinear(voxels, x, y, z):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """The value at index (x, y, z) = (i, j, k) of voxels[k, j, i], inside the volume (an axis one voxel long
+    too)."""
+    slices, height, width = voxels.shape
+    i0 = min(int(x), width - 2) if width > 1 else 0
+    j0 = min(int(y), height - 2) if height > 1 else 0
+    k0 = min(int(z), slices - 2) if slices > 1 else 0
+    fx, fy, fz = x - i0, y - j0, z - k0
+    i1 = i0 + 1 if width > 1 else 0
+    j1 = j0 + 1 if height > 1 else 0
+    k1 = k0 + 1 if slices > 1 else 0
+    c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i1] * fx
+    c01 = voxels[k0, j1, i0] * (1 - fx) + voxels[k0, j1, i1] * fx
+    c10 = voxels[k1, j0, i0] * (1 - fx) + voxels[k1, j0, i1] * fx
+    c11 = voxels[k1, j1, i0] * (1 - fx) + voxels[k1, j1, i1] * fx
+    return (c00 * (1 - fy) + c01 * fy) * (1 - fz) + (c10 * (1 - fy) + c11 * fy) * fz
+
+
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
 def _sample(voxels, start, step_column, step_row, step_depth, rows, columns, depth, mode, fill, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     slices, height, width = voxels.shape
@@ -25,18 +44,7 @@ def _sample(voxels, start, step_column, step_row, step_depth, rows, columns, dep
                 if x < 0 or y < 0 or z < 0 or x > width - 1 or y > height - 1 or z > slices - 1:
                     value = fill
                 else:
-                    i0 = min(int(x), width - 2) if width > 1 else 0
-                    j0 = min(int(y), height - 2) if height > 1 else 0
-                    k0 = min(int(z), slices - 2) if slices > 1 else 0
-                    fx, fy, fz = x - i0, y - j0, z - k0
-                    i1 = i0 + 1 if width > 1 else 0
-                    j1 = j0 + 1 if height > 1 else 0
-                    k1 = k0 + 1 if slices > 1 else 0
-                    c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i1] * fx
-                    c01 = voxels[k0, j1, i0] * (1 - fx) + voxels[k0, j1, i1] * fx
-                    c10 = voxels[k1, j0, i0] * (1 - fx) + voxels[k1, j0, i1] * fx
-                    c11 = voxels[k1, j1, i0] * (1 - fx) + voxels[k1, j1, i1] * fx
-                    value = (c00 * (1 - fy) + c01 * fy) * (1 - fz) + (c10 * (1 - fy) + c11 * fy) * fz
+                    value = trilinear(voxels, x, y, z)
                 if d == 0:
                     result = value
                 elif mode == 0:
@@ -72,18 +80,7 @@ def _sample_points(voxels, points, fill, out):  # type: ignore[no-untyped-def]  
             if not (x >= 0 and y >= 0 and z >= 0 and x <= width - 1 and y <= height - 1 and z <= slices - 1):
                 out[r, c] = fill
                 continue
-            i0 = min(int(x), width - 2) if width > 1 else 0
-            j0 = min(int(y), height - 2) if height > 1 else 0
-            k0 = min(int(z), slices - 2) if slices > 1 else 0
-            fx, fy, fz = x - i0, y - j0, z - k0
-            i1 = i0 + 1 if width > 1 else 0
-            j1 = j0 + 1 if height > 1 else 0
-            k1 = k0 + 1 if slices > 1 else 0
-            c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i1] * fx
-            c01 = voxels[k0, j1, i0] * (1 - fx) + voxels[k0, j1, i1] * fx
-            c10 = voxels[k1, j0, i0] * (1 - fx) + voxels[k1, j0, i1] * fx
-            c11 = voxels[k1, j1, i0] * (1 - fx) + voxels[k1, j1, i1] * fx
-            out[r, c] = (c00 * (1 - fy) + c01 * fy) * (1 - fz) + (c10 * (1 - fy) + c11 * fy) * fz
+            out[r, c] = trilinear(voxels, x, y, z)
 
 
 def sample_points(voxels: np.ndarray, points: np.ndarray, fill: float) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Literal
 import numba
 import numpy as np
 
+from pypacs.volume.interpolate import trilinear
 from pypacs.volume.model import Volume
 
 RenderMode = Literal["vr", "ssd", "mip"]
@@ -94,18 +95,15 @@ def transfer_presets() -> dict[str, TransferFunction]:
 
 
 @numba.njit(inline="always", fastmath=True)
-def _at(voxels, x, y, z):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """Trilinear value at index (x, y, z) = (i, j, k), inside the volume."""
-    slices, height, width = voxels.shape
-    i0 = min(int(x), width - 2)
-    j0 = min(int(y), height - 2)
-    k0 = min(int(z), slices - 2)
-    fx, fy, fz = x - i0, y - j0, z - k0
-    c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i0 + 1] * fx
-    c01 = voxels[k0, j0 + 1, i0] * (1 - fx) + voxels[k0, j0 + 1, i0 + 1] * fx
-    c10 = voxels[k0 + 1, j0, i0] * (1 - fx) + voxels[k0 + 1, j0, i0 + 1] * fx
-    c11 = voxels[k0 + 1, j0 + 1, i0] * (1 - fx) + voxels[k0 + 1, j0 + 1, i0 + 1] * fx
-    return (c00 * (1 - fy) + c01 * fy) * (1 - fz) + (c10 * (1 - fy) + c11 * fy) * fz
+def _facing(gx, gy, gz, axes, view):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """|cos| between a gradient in voxel indices (made mm by `axes`) and the view; 1 where there is none."""
+    nx = gx * axes[0, 0] + gy * axes[1, 0] + gz * axes[2, 0]
+    ny = gx * axes[0, 1] + gy * axes[1, 1] + gz * axes[2, 1]
+    nz = gx * axes[0, 2] + gy * axes[1, 2] + gz * axes[2, 2]
+    length = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if length < 1e-6:
+        return 1.0
+    return abs(nx * view[0] + ny * view[1] + nz * view[2]) / length
 
 
 @numba.njit(inline="always", fastmath=True)
@@ -119,13 +117,7 @@ def _lambert(voxels, x, y, z, axes, view):  # type: ignore[no-untyped-def]  # pr
     gx = float(voxels[k, j, i + 1]) - float(voxels[k, j, i - 1])
     gy = float(voxels[k, j + 1, i]) - float(voxels[k, j - 1, i])
     gz = float(voxels[k + 1, j, i]) - float(voxels[k - 1, j, i])
-    nx = gx * axes[0, 0] + gy * axes[1, 0] + gz * axes[2, 0]
-    ny = gx * axes[0, 1] + gy * axes[1, 1] + gz * axes[2, 1]
-    nz = gx * axes[0, 2] + gy * axes[1, 2] + gz * axes[2, 2]
-    length = math.sqrt(nx * nx + ny * ny + nz * nz)
-    if length < 1e-6:
-        return 1.0
-    return abs(nx * view[0] + ny * view[1] + nz * view[2]) / length
+    return _facing(gx, gy, gz, axes, view)
 
 
 @numba.njit(inline="always", fastmath=True)
@@ -136,16 +128,10 @@ def _lambert_smooth(voxels, x, y, z, axes, view):  # type: ignore[no-untyped-def
     xa, xb = max(x - 1.0, 0.0), min(x + 1.0, width - 1.0)
     ya, yb = max(y - 1.0, 0.0), min(y + 1.0, height - 1.0)
     za, zb = max(z - 1.0, 0.0), min(z + 1.0, slices - 1.0)
-    gx = (_at(voxels, xb, y, z) - _at(voxels, xa, y, z)) / max(xb - xa, 1e-6)
-    gy = (_at(voxels, x, yb, z) - _at(voxels, x, ya, z)) / max(yb - ya, 1e-6)
-    gz = (_at(voxels, x, y, zb) - _at(voxels, x, y, za)) / max(zb - za, 1e-6)
-    nx = gx * axes[0, 0] + gy * axes[1, 0] + gz * axes[2, 0]
-    ny = gx * axes[0, 1] + gy * axes[1, 1] + gz * axes[2, 1]
-    nz = gx * axes[0, 2] + gy * axes[1, 2] + gz * axes[2, 2]
-    length = math.sqrt(nx * nx + ny * ny + nz * nz)
-    if length < 1e-6:
-        return 1.0
-    return abs(nx * view[0] + ny * view[1] + nz * view[2]) / length
+    gx = (trilinear(voxels, xb, y, z) - trilinear(voxels, xa, y, z)) / max(xb - xa, 1e-6)
+    gy = (trilinear(voxels, x, yb, z) - trilinear(voxels, x, ya, z)) / max(yb - ya, 1e-6)
+    gz = (trilinear(voxels, x, y, zb) - trilinear(voxels, x, y, za)) / max(zb - za, 1e-6)
+    return _facing(gx, gy, gz, axes, view)
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
@@ -195,7 +181,7 @@ def _cast(voxels, blocks, origin, step_column, step_row, direction, steps, mode,
                     t += max(jump, 0.0) + 1e-3
                     previous = -3.0e38
                     continue
-                value = _at(voxels, x, y, z)
+                value = trilinear(voxels, x, y, z)
                 if mode == 2:
                     peak = max(peak, value)
                 elif mode == 1:
@@ -203,7 +189,8 @@ def _cast(voxels, blocks, origin, step_column, step_row, direction, steps, mode,
                         a, b = t - 1.0 if previous > -3.0e38 else t, t
                         for _ in range(5):  # the surface between the last two samples
                             m = (a + b) / 2
-                            probe = _at(voxels, px + m * direction[0], py + m * direction[1], pz + m * direction[2])
+                            mx, my, mz = px + m * direction[0], py + m * direction[1], pz + m * direction[2]
+                            probe = trilinear(voxels, mx, my, mz)
                             if probe >= threshold:
                                 b = m
                             else:
