@@ -86,6 +86,10 @@ def test_the_3d_page_from_the_reading_page_to_endoscopy(page, step, served):  # 
     page.wait_for_function("() => { const u = document.querySelector('[data-view=rendering]').dataset.url;"
                            " return u.includes('azimuth=60') && !u.includes('draft'); }")  # fmt: skip
     step("soft tissue preset, turned")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.wheel(0, -120)  # zoom in
+    expect(views).to_have_attribute("data-zoom", "1.10")
+    page.wait_for_function("document.querySelector('[data-view=rendering]').dataset.url.includes('zoom=1.10')")
 
     # a window preset on the planes
     page.get_by_label("Window").select_option("bone")
@@ -102,6 +106,12 @@ def test_the_3d_page_from_the_reading_page_to_endoscopy(page, step, served):  # 
     page.wait_for_function("document.querySelector('[data-view=section]').dataset.url?.includes('cross-section')")
     assert page.locator('[data-view="axial"] .volume-overlay line.path').count() == 2
     step("CPR along a clicked path")
+    page.get_by_label("CPR", exact=True).select_option("stretched")
+    page.wait_for_function("document.querySelector('[data-view=cpr]').dataset.url.includes('kind=stretched')")
+    page.locator("#save-cpr").click()
+    expect(page.locator("#message")).to_contain_text("Saved as a new series of 1 image")
+    saved = views.get_attribute("data-saved")
+    assert saved and saved != series
 
     # the endoscope flown two steps along the path
     page.locator("#layout-endoscopy").click()

@@ -232,3 +232,15 @@ def test_the_surface_as_a_mesh_and_an_stl_file(client: TestClient, archive: Arch
     assert "surface-200.stl" in stl.headers["content-disposition"]
     refused = client.get(f"{base}/surface", params={"threshold": "99999"})
     assert refused.status_code == 400 and "no surface at 99999" in refused.json()["detail"]
+
+
+def test_a_cpr_turning_about_its_path_saved_as_secondary_captures(client: TestClient, archive: Archive):
+    study, series = stored(archive)
+    answer = client.post(f"/api/studies/{study}/series/{series}/cpr/series",
+                         params={"path": "-20,-10,-15;0,0,0;20,10,15", "count": "3", "width": "40"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    saved = answer.json()
+    assert saved["instances"] == 3 and saved["sopClassUID"] == "1.2.840.10008.5.1.4.1.1.7"
+    metadata = client.get(f"/dicom-web/studies/{study}/series/{saved['seriesInstanceUID']}/metadata").json()
+    assert {item["00280004"]["Value"][0] for item in metadata} == {"MONOCHROME2"}
+    assert {item["00080008"]["Value"][2] for item in metadata} == {"CPR"}

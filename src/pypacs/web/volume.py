@@ -101,11 +101,20 @@ def series_mpr(request: Request, study: str, series: str) -> Response:
     return plane_picture(request, volume, plane, values)
 
 
-def windowed(request: Request, volume: Volume, values: np.ndarray) -> tuple[bytes, str, Window]:
-    media_type = picture_type(request)
-    window, viewport, quality = render_options(request, None)
+def windowed_display(request: Request, volume: Volume, values: np.ndarray) -> tuple[np.ndarray, Window]:
+    """Modality values as 8-bit grey in the request's window (else the series' own, else their range), fitted to
+    the viewport; and the window."""
+    window, viewport, _ = render_options(request, None)
     if window is None and volume.window is not None:
         window = Window(volume.window[0], max(volume.window[1], 1.0))
     chosen = window if isinstance(window, Window) else default_window(values)
     display = fit((apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8), viewport)
+    return display, chosen
+
+
+def windowed(request: Request, volume: Volume, values: np.ndarray) -> tuple[bytes, str, Window]:
+    """windowed_display, encoded as the request asks."""
+    display, chosen = windowed_display(request, volume, values)
+    _, _, quality = render_options(request, None)
+    media_type = picture_type(request)
     return encode_picture(display, media_type, quality), media_type, chosen

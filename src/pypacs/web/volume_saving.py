@@ -21,7 +21,9 @@ from pypacs.volume.model import Volume
 from pypacs.volume.raycast import RenderMode
 from pypacs.volume.reslice import sample, slab
 from pypacs.web.rendered import render_options
-from pypacs.web.volume_parameters import camera_request, numbers, plane_request, slab_mode, slab_thickness
+from pypacs.web.volume import windowed_display
+from pypacs.web.volume_parameters import camera_request, degrees, numbers, plane_request, slab_mode, slab_thickness
+from pypacs.web.volume_paths import reformation
 from pypacs.web.volume_rendering import RENDER_SIZE, preset_of, rendered_picture, threshold_of
 from pypacs.web.wado import archive_of
 
@@ -121,3 +123,18 @@ def save_ssd(request: Request, study: str, series: str) -> dict[str, Any]:
 def save_rotating_mip(request: Request, study: str, series: str) -> dict[str, Any]:
     """As /vr/series, of MIPs along the camera's rays (windowed as /mip's)."""
     return _save_turn(request, study, series, "mip", "MIP", "Rotating MIP")
+
+
+@router.post("/studies/{study}/series/{series}/cpr/series", status_code=201,
+             summary="Save a curved planar reformation as a secondary capture")  # fmt: skip
+def save_cpr(request: Request, study: str, series: str) -> dict[str, Any]:
+    """The CPR as /cpr makes it (`path`, `kind`, `angle`, `width`, `window`), or `count` of them with the cut plane
+    turned `step` degrees (180 / count by default) about the path from one to the next: secondary captures."""
+    count, step = _count_and_step(request, None)
+    turn = step if step is not None else 180.0 / count
+    start, pictures = degrees(request, "angle"), []
+    for number in range(count):
+        made = reformation(request, study, series, start + number * turn)
+        pictures.append(windowed_display(request, made.volume, made.values)[0])
+    archive = archive_of(request)
+    return _store(archive, captures(_source(archive, study, series), pictures, _description(request, "CPR"), "CPR"))

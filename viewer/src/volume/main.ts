@@ -45,6 +45,9 @@ const state = {
   at: 0,
   yaw: 0,
   pitch: 0,
+  zoom: 1,
+  cprKind: "straightened",
+  activePlane: "axial" as (typeof PLANES)[number],
 };
 let info: VolumeInfo;
 let dragging = false;
@@ -98,7 +101,7 @@ function refresh(): void {
   replace(viewsArea, ...shown.map((name) => views[name].root));
   Object.assign(viewsArea.dataset, {
     layout: state.layout, point: text(state.point), preset: state.preset, rendering: state.rendering,
-    azimuth: String(Math.round(state.azimuth)), elevation: String(Math.round(state.elevation)), pathPoints: String(state.path.length), at: String(state.at),
+    azimuth: String(Math.round(state.azimuth)), elevation: String(Math.round(state.elevation)), zoom: state.zoom.toFixed(2), pathPoints: String(state.path.length), at: String(state.at),
   });
   requestAnimationFrame(() => {
     const planeOptions = { window: state.window, slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined };
@@ -111,12 +114,12 @@ function refresh(): void {
       const view = views.rendering;
       const path = state.rendering === "mip" ? "mip" : state.rendering;
       view.show(`${base}/${path}?${query({
-        azimuth: Math.round(state.azimuth), elevation: Math.round(state.elevation), viewport: size(view), draft: dragging ? "true" : undefined,
+        azimuth: Math.round(state.azimuth), elevation: Math.round(state.elevation), zoom: state.zoom.toFixed(2), viewport: size(view), draft: dragging ? "true" : undefined,
         preset: state.rendering === "vr" ? state.preset : undefined, window: state.rendering === "mip" ? state.window : undefined,
       })}`);
     }
     if (state.path.length >= 2) {
-      if (shown.includes("cpr")) views.cpr.show(`${base}/cpr?${query({ path: pathText(), angle: Math.round(state.angle), window: state.window, viewport: size(views.cpr) })}`);
+      if (shown.includes("cpr")) views.cpr.show(`${base}/cpr?${query({ path: pathText(), kind: state.cprKind, angle: Math.round(state.angle), window: state.window, viewport: size(views.cpr) })}`);
       if (shown.includes("section")) views.section.show(`${base}/cross-section?${query({ path: pathText(), at: state.at, window: state.window, viewport: size(views.section) })}`);
       if (shown.includes("endoscopy")) {
         views.endoscopy.show(`${base}/endoscopy?${query({ path: pathText(), at: state.at, yaw: Math.round(state.yaw), pitch: Math.round(state.pitch), viewport: size(views.endoscopy), draft: dragging ? "true" : undefined })}`);
@@ -143,6 +146,7 @@ function bindPlane(plane: (typeof PLANES)[number], step: number): void {
     const at = view.place && view.fractionAt(event);
     if (!at || !view.place) return;
     state.point = pointAt(view.place, at.across, at.along);
+    state.activePlane = plane;
     if (state.layout !== "mpr") {
       state.path.push(state.point);
       showMessage(message, "info", null);
@@ -161,6 +165,7 @@ function bindPlane(plane: (typeof PLANES)[number], step: number): void {
     event.preventDefault();
     if (!view.place) return;
     state.point = add(state.point, scale(normalOf(view.place), Math.sign(event.deltaY) * step));
+    state.activePlane = plane;
     refresh();
   }, { passive: false });
 }
@@ -186,6 +191,38 @@ function bindDrag(view: PictureView, turn: (dx: number, dy: number) => void): vo
   };
   view.root.addEventListener("pointerup", end);
   view.root.addEventListener("pointercancel", end);
+}
+
+/** Store what the page shows as a new series (docs/3d.md, "Saved as a new series"), and say where it went. */
+async function save(kind: "mpr" | "rendering" | "cpr"): Promise<void> {
+  let path: string;
+  let values: Record<string, string | number | undefined>;
+  if (kind === "mpr") {
+    path = "mpr/series";
+    values = { plane: state.activePlane, point: text(state.point), slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined,
+      count: 20, step: Math.max(state.slab, 3), description: `${state.activePlane} reformats` };
+  } else if (kind === "rendering") {
+    path = `${state.rendering}/series`;
+    values = { count: 36, elevation: Math.round(state.elevation), zoom: state.zoom.toFixed(2), preset: state.rendering === "vr" ? state.preset : undefined,
+      window: state.rendering === "mip" ? state.window : undefined, viewport: "512,512" };
+  } else {
+    if (state.path.length < 2) {
+      showMessage(message, "info", "Draw a path first: click two points at least on the planes.");
+      return;
+    }
+    path = "cpr/series";
+    values = { path: pathText(), kind: state.cprKind, angle: Math.round(state.angle), window: state.window, count: 1 };
+  }
+  showMessage(message, "info", "Saving…");
+  try {
+    const response = await fetch(`${base}/${path}?${query(values)}`, { method: "POST", headers: { Accept: "application/json" } });
+    const body = (await response.json()) as { instances?: number; seriesInstanceUID?: string; detail?: string };
+    if (!response.ok) throw new Error(body.detail ?? `${response.status} ${response.statusText}`);
+    viewsArea.dataset.saved = body.seriesInstanceUID ?? "";
+    showMessage(message, "info", `Saved as a new series of ${body.instances} image${body.instances === 1 ? "" : "s"}: the study's series list shows it.`);
+  } catch (error) {
+    fail(`Could not save. ${errorText(error)}`);
+  }
 }
 
 function select(name: string, label: string, options: [string, string][], value: string, changed: (value: string) => void): HTMLElement {
@@ -244,6 +281,14 @@ async function buildToolbar(): Promise<void> {
       button("path-back", "◀", () => { state.at = Math.max(0, state.at - 5); refresh(); }, "Back 5 mm along the path"),
       button("path-forward", "▶", () => { state.at += 5; refresh(); }, "Forward 5 mm along the path"),
       button("path-clear", "Clear path", () => { state.path = []; state.at = 0; refresh(); })),
+    select("cpr-kind", "CPR", [["straightened", "Straightened"], ["stretched", "Stretched"]], state.cprKind, (value) => {
+      state.cprKind = value;
+      refresh();
+    }),
+    el("div", { class: "tool-group", role: "group", "aria-label": "Save" },
+      button("save-planes", "Save planes", () => void save("mpr"), "Save 20 reformats of the last plane used, 3 mm (or a slab) apart, as a new series"),
+      button("save-rendering", "Save 3D turn", () => void save("rendering"), "Save 36 views of the 3D view turning about the head-foot axis as a new series"),
+      button("save-cpr", "Save CPR", () => void save("cpr"), "Save the CPR as a new series")),
   );
 }
 
@@ -270,6 +315,11 @@ async function start(): Promise<void> {
     state.azimuth += dx * 0.5;
     state.elevation = Math.max(-89, Math.min(89, state.elevation - dy * 0.5));
   });
+  views.rendering.root.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    state.zoom = Math.max(0.2, Math.min(20, state.zoom * (event.deltaY > 0 ? 1 / 1.1 : 1.1)));
+    refresh();
+  }, { passive: false });
   bindDrag(views.endoscopy, (dx, dy) => {
     state.yaw += dx * 0.3;
     state.pitch = Math.max(-80, Math.min(80, state.pitch - dy * 0.3));
