@@ -73,6 +73,18 @@ def test_the_3d_page_from_the_reading_page_to_endoscopy(page, step, served):  # 
     page.wait_for_function("(p) => document.querySelector('[data-view=sagittal]').dataset.url.includes(p)", arg=encoded)
     step("crosshair moved")
 
+    # shift-drag on the axial plane turns the coronal and sagittal planes about its normal: they become oblique
+    page.keyboard.down("Shift")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5 + 60, box["y"] + box["height"] * 0.5, steps=4)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(views).to_have_attribute("data-turned", "true")
+    page.wait_for_function("document.querySelector('[data-view=coronal]').dataset.url.includes('plane=oblique')")
+    assert "plane=axial" in url_of(page, "axial")
+    step("planes turned")
+
     # the rendering's preset switched, then the volume turned by a drag
     page.get_by_label("Preset").select_option("ct-soft-tissue")
     page.wait_for_function("document.querySelector('[data-view=rendering]').dataset.url.includes('preset=ct-soft-tissue')")

@@ -1,5 +1,6 @@
 // The 3D page (/viewer/3d?study=…&series=…): a series as a volume, rendered by the server. Layouts: MPR (axial,
-// coronal, sagittal through one point, a crosshair linked across them, wheel to move along a plane's normal) with
+// coronal, sagittal through one point, a crosshair linked across them, wheel to move along a plane's normal,
+// shift-drag to turn the other two planes about one's normal) with
 // a 3D view (volume rendering, surface, MIP; drag to turn it, quick drafts while dragging); CPR (click a path on
 // the planes: straightened CPR turning about it, a cross-section moving along it); endoscopy (a camera flying
 // along the path). Window presets apply to the planes, the MIP and the CPR.
@@ -7,7 +8,7 @@
 import { getJson } from "../api/client";
 import { apiRoot, viewerUrl } from "../config";
 import { el, errorText, replace, required, showMessage } from "../ui/dom";
-import { add, normalOf, placeOf, pointAt, scale, text, type Vec3 } from "./geometry";
+import { add, cross, dot, normalOf, placeOf, pointAt, scale, text, type Vec3 } from "./geometry";
 import { PictureView } from "./picture-view";
 
 interface VolumeInfo {
@@ -21,6 +22,29 @@ interface VolumeInfo {
 type Layout = "mpr" | "cpr" | "endoscopy";
 type Rendering = "vr" | "ssd" | "mip";
 const PLANES = ["axial", "coronal", "sagittal"] as const;
+type PlaneName = (typeof PLANES)[number];
+/** Each plane's right and down directions (LPS): radiologists' views at first, turned by shift-dragging. */
+const STANDARD: Record<PlaneName, [Vec3, Vec3]> = {
+  axial: [[1, 0, 0], [0, 1, 0]],
+  coronal: [[1, 0, 0], [0, 0, -1]],
+  sagittal: [[0, 1, 0], [0, 0, -1]],
+};
+const frames: Record<PlaneName, [Vec3, Vec3]> = { axial: STANDARD.axial, coronal: STANDARD.coronal, sagittal: STANDARD.sagittal };
+
+/** `vector` turned `angle` radians about the unit `axis` (Rodrigues). */
+function turned(vector: Vec3, axis: Vec3, angle: number): Vec3 {
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  return add(add(scale(vector, cos), scale(cross(axis, vector), sin)), scale(axis, dot(axis, vector) * (1 - cos)));
+}
+
+/** The `plane=` parameters of a plane: its name while it is as radiologists see it, else oblique with its frame. */
+function planeParameters(plane: PlaneName): Record<string, string> {
+  const [right, down] = frames[plane];
+  const [standardRight, standardDown] = STANDARD[plane];
+  if (text(right) === text(standardRight) && text(down) === text(standardDown)) return { plane };
+  return { plane: "oblique", right: right.map((v) => v.toFixed(5)).join(","), down: down.map((v) => v.toFixed(5)).join(",") };
+}
 
 const parameters = new URLSearchParams(location.search);
 const study = parameters.get("study") ?? "";
@@ -47,7 +71,7 @@ const state = {
   pitch: 0,
   zoom: 1,
   cprKind: "straightened",
-  activePlane: "axial" as (typeof PLANES)[number],
+  activePlane: "axial" as PlaneName,
 };
 let info: VolumeInfo;
 let dragging = false;
@@ -108,7 +132,7 @@ function refresh(): void {
     for (const plane of PLANES) {
       if (!shown.includes(plane)) continue;
       const view = views[plane];
-      view.show(`${base}/mpr?${query({ plane, point: text(state.point), viewport: size(view), ...planeOptions })}`);
+      view.show(`${base}/mpr?${query({ ...planeParameters(plane), point: text(state.point), viewport: size(view), ...planeOptions })}`);
     }
     if (shown.includes("rendering")) {
       const view = views.rendering;
@@ -139,10 +163,11 @@ function drawMarks(): void {
   }
 }
 
-function bindPlane(plane: (typeof PLANES)[number], step: number): void {
+function bindPlane(plane: PlaneName, step: number): void {
   const view = views[plane];
   view.picture.addEventListener("shown", drawMarks);
   view.root.addEventListener("click", (event) => {
+    if (event.shiftKey) return; // the end of a turn
     const at = view.place && view.fractionAt(event);
     if (!at || !view.place) return;
     state.point = pointAt(view.place, at.across, at.along);
@@ -153,7 +178,25 @@ function bindPlane(plane: (typeof PLANES)[number], step: number): void {
     }
     refresh();
   });
+  let turning: number | undefined;
+  view.root.addEventListener("pointerdown", (event) => {
+    turning = event.shiftKey ? event.clientX : undefined;
+  });
   view.root.addEventListener("pointermove", (event) => {
+    if (turning !== undefined && event.buttons & 1 && view.place) {
+      // shift-drag: the other two planes turn about this plane's normal, through the point
+      const axis = normalOf(view.place);
+      const angle = ((event.clientX - turning) * Math.PI) / 360;
+      turning = event.clientX;
+      for (const other of PLANES) {
+        if (other === plane) continue;
+        const [right, down] = frames[other];
+        frames[other] = [turned(right, axis, angle), turned(down, axis, angle)];
+      }
+      viewsArea.dataset.turned = "true";
+      refresh();
+      return;
+    }
     // dragging the crosshair (MPR layout; in the others a click adds a point to the path)
     if (!(event.buttons & 1) || state.layout !== "mpr" || !view.place) return;
     const at = view.fractionAt(event);
@@ -199,7 +242,7 @@ async function save(kind: "mpr" | "rendering" | "cpr"): Promise<void> {
   let values: Record<string, string | number | undefined>;
   if (kind === "mpr") {
     path = "mpr/series";
-    values = { plane: state.activePlane, point: text(state.point), slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined,
+    values = { ...planeParameters(state.activePlane), point: text(state.point), slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined,
       count: 20, step: Math.max(state.slab, 3), description: `${state.activePlane} reformats` };
   } else if (kind === "rendering") {
     path = `${state.rendering}/series`;
