@@ -128,12 +128,12 @@ def in_process(data_dir: Path, series: str, rounds: int) -> None:
         cast(volume, camera_around(volume, columns=64, rows=64), "ssd")  # compiles the kernel (or loads it)
         for azimuth, elevation in ((0.0, 0.0), (40.0, 25.0)):
             full = camera_around(volume, azimuth, elevation, columns=512, rows=512)
-            draft = camera_around(volume, azimuth, elevation, columns=256, rows=256)
+            draft = camera_around(volume, azimuth, elevation, columns=171, rows=171)
             seen = f"az {azimuth:.0f} el {elevation:.0f}"
             for preset in ("ct-bone", "ct-soft-tissue"):
                 line(f"VR {preset} 512², {seen}", timed(partial(cast, volume, full, "vr", presets[preset]), rounds),
                      TARGETS["VR"])  # fmt: skip
-                line("  draft 256², samples 3x apart", timed(partial(cast, volume, draft, "vr", presets[preset],
+                line("  draft 171², samples 3x apart", timed(partial(cast, volume, draft, "vr", presets[preset],
                      step=3 * min(volume.spacing)), rounds), TARGETS["VR drag"])  # fmt: skip
             line(f"SSD 300 HU 512², {seen}", timed(partial(cast, volume, full, "ssd", threshold=300.0), rounds),
                  TARGETS["SSD"])  # fmt: skip

@@ -17,13 +17,13 @@ def trilinear(voxels, x, y, z):  # type: ignore[no-untyped-def]  # pragma: no co
     """The value at index (x, y, z) = (i, j, k) of voxels[k, j, i], inside the volume (an axis one voxel long
     too)."""
     slices, height, width = voxels.shape
-    i0 = min(int(x), width - 2) if width > 1 else 0
-    j0 = min(int(y), height - 2) if height > 1 else 0
-    k0 = min(int(z), slices - 2) if slices > 1 else 0
+    i0 = min(int(x), max(width - 2, 0))  # branch-free: an axis one voxel long reads that voxel twice
+    j0 = min(int(y), max(height - 2, 0))
+    k0 = min(int(z), max(slices - 2, 0))
     fx, fy, fz = x - i0, y - j0, z - k0
-    i1 = i0 + 1 if width > 1 else 0
-    j1 = j0 + 1 if height > 1 else 0
-    k1 = k0 + 1 if slices > 1 else 0
+    i1 = min(i0 + 1, width - 1)
+    j1 = min(j0 + 1, height - 1)
+    k1 = min(k0 + 1, slices - 1)
     c00 = voxels[k0, j0, i0] * (1 - fx) + voxels[k0, j0, i1] * fx
     c01 = voxels[k0, j1, i0] * (1 - fx) + voxels[k0, j1, i1] * fx
     c10 = voxels[k1, j0, i0] * (1 - fx) + voxels[k1, j0, i1] * fx

@@ -40,7 +40,8 @@ router = APIRouter(tags=["3D"])
 
 CAMERA_HEADER = "Pypacs-Camera"  # where a rendering's camera looks from (JSON)
 RENDER_SIZE = Viewport(512, 512)
-DRAFT_STEP = 3  # a draft's samples are this many voxels apart along a ray (its pixels half as many each way)
+DRAFT_STEP = 3  # a draft's samples are this many voxels apart along a ray
+DRAFT_SHRINK = 3  # and its pixels this many times fewer each way
 
 
 @router.get("/studies/{study}/series/{series}/mip", summary="A maximum (or minimum) intensity projection")
@@ -63,13 +64,14 @@ def series_mip(request: Request, study: str, series: str) -> Response:
 
 def rendered_picture(request: Request, volume: Volume, mode: RenderMode, transfer: TransferFunction | None,
                      threshold: float, turn: float = 0.0) -> tuple[np.ndarray, Camera]:  # fmt: skip
-    """The camera's picture (uint8) at the viewport's size (512x512 by default; half of it each way, with samples
-    three times as far apart, for a draft, then upscaled), the camera turned `turn` degrees more about the patient's
-    head-foot axis."""
+    """The camera's picture (uint8) at the viewport's size (512x512 by default; a third of it each way, with
+    samples three times as far apart, for a draft, then upscaled), the camera turned `turn` degrees more about the
+    patient's head-foot axis."""
     azimuth, elevation, zoom, pan, draft = camera_request(request)
     window, viewport, _ = render_options(request, RENDER_SIZE)
     size = viewport or RENDER_SIZE
-    columns, rows = (max(1, size.columns // 2), max(1, size.rows // 2)) if draft else (size.columns, size.rows)
+    shrink = DRAFT_SHRINK if draft else 1
+    columns, rows = max(1, size.columns // shrink), max(1, size.rows // shrink)
     camera = camera_around(volume, azimuth + turn, elevation, zoom, pan, columns, rows)
     step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
     picture = cast(volume, camera, mode, transfer, threshold, step, clip_box(request))
@@ -122,7 +124,7 @@ def series_vr(request: Request, study: str, series: str) -> Response:
     """The volume seen from a camera (`azimuth`, `elevation`, `zoom`, `pan`) with a transfer function
     (`preset`: one of /api/volume-presets, ct-bone by default), lit by a headlight, within an optional clipping box
     (`clip=i0,i1,j0,j1,k0,k1`, fractions of the volume's extent); `draft=true` for a quick
-    picture while the reader drags (half the pixels each way, samples three times as far apart). The
+    picture while the reader drags (a third of the pixels each way, samples three times as far apart). The
     `Pypacs-Camera` header says where the camera looks from."""
     transfer = preset_of(request)
     camera_request(request)
@@ -148,7 +150,8 @@ def series_endoscopy(request: Request, study: str, series: str) -> Response:
     optional), or from `at` mm along `path` looking along it (`backwards=true` to look back); `yaw` and `pitch`
     turn the view (degrees). The wall is where values first cross `threshold` (-500 by default) from a `lumen=air`
     (values below it) or `lumen=contrast` (above). `viewport` sets the size (512 square by default), `draft=true`
-    halves it. The `Pypacs-Camera` header gives the camera's position and directions, for the MPR views."""
+    makes it a third as big each way. The `Pypacs-Camera` header gives the camera's position and directions, for
+    the MPR views."""
     parameters = request.query_params
     fov = length(request, "fov", 90.0, 10.0, 170.0)
     threshold = float(numbers("threshold", parameters["threshold"], 1)[0]) if parameters.get("threshold") else -500.0
@@ -175,7 +178,7 @@ def series_endoscopy(request: Request, study: str, series: str) -> Response:
     except ValueError as error:
         raise InvalidQuery(str(error)) from error
     size = min((viewport or RENDER_SIZE).columns, (viewport or RENDER_SIZE).rows)
-    picture, _ = fly(volume, camera, threshold, lumen == "air", max(16, size // 2 if draft else size))
+    picture, _ = fly(volume, camera, threshold, lumen == "air", max(16, size // DRAFT_SHRINK if draft else size))
     display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     if draft:
         display = np.asarray(Image.fromarray(display).resize((size, size), Image.Resampling.BILINEAR))
