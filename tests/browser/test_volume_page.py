@@ -98,9 +98,28 @@ def test_the_3d_page_from_the_reading_page_to_endoscopy(page, step, served):  # 
     page.wait_for_function("() => { const u = document.querySelector('[data-view=rendering]').dataset.url;"
                            " return u.includes('azimuth=60') && !u.includes('draft'); }")  # fmt: skip
     step("soft tissue preset, turned")
+
+    # a clipping box keeping the patient's left half, then panned (shift-drag), then the cine turning the view
+    page.get_by_label("Clip").select_option(label="left half")
+    page.wait_for_function("document.querySelector('[data-view=rendering]').dataset.url.includes('clip=0.5%2C1%2C0%2C1%2C0%2C1')")
+    page.keyboard.down("Shift")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5 + 50, box["y"] + box["height"] * 0.5, steps=3)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(views).to_have_attribute("data-azimuth", "60")  # panning does not turn
+    page.wait_for_function("document.querySelector('[data-view=rendering]').dataset.url.includes('pan=')")
+    step("clipped and panned")
+    page.locator("#cine").click()
+    expect(views).to_have_attribute("data-cine", "on")
+    page.wait_for_function("Number(document.getElementById('views').dataset.azimuth) >= 72")
+    page.locator("#cine").click()
+    expect(views).to_have_attribute("data-cine", "off")
+    page.get_by_label("Clip").select_option(label="none")
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.mouse.wheel(0, -120)  # zoom in
-    expect(views).to_have_attribute("data-zoom", "1.10")
+    expect(views).to_have_attribute("data-zoom", "1.10")  # fmt: skip
     page.wait_for_function("document.querySelector('[data-view=rendering]').dataset.url.includes('zoom=1.10')")
 
     # a window preset on the planes

@@ -14,6 +14,8 @@ import { PictureView } from "./picture-view";
 interface VolumeInfo {
   shape: [number, number, number];
   spacing: [number, number, number];
+  affine: number[][];
+  bounds: { min: Vec3; max: Vec3 };
   centre: Vec3;
   window: [number, number] | null;
   notes: string[];
@@ -70,6 +72,9 @@ const state = {
   yaw: 0,
   pitch: 0,
   zoom: 1,
+  pan: [0, 0] as [number, number],
+  clip: "",
+  cine: 0 as number, // the cine's interval, while it turns the 3D view
   cprKind: "straightened",
   activePlane: "axial" as PlaneName,
 };
@@ -125,7 +130,8 @@ function refresh(): void {
   replace(viewsArea, ...shown.map((name) => views[name].root));
   Object.assign(viewsArea.dataset, {
     layout: state.layout, point: text(state.point), preset: state.preset, rendering: state.rendering,
-    azimuth: String(Math.round(state.azimuth)), elevation: String(Math.round(state.elevation)), zoom: state.zoom.toFixed(2), pathPoints: String(state.path.length), at: String(state.at),
+    azimuth: String(Math.round(state.azimuth)), elevation: String(Math.round(state.elevation)), zoom: state.zoom.toFixed(2),
+    clip: state.clip, cine: state.cine ? "on" : "off", pathPoints: String(state.path.length), at: String(state.at),
   });
   requestAnimationFrame(() => {
     const planeOptions = { window: state.window, slab: state.slab || undefined, mode: state.slab ? state.slabMode : undefined };
@@ -138,7 +144,8 @@ function refresh(): void {
       const view = views.rendering;
       const path = state.rendering === "mip" ? "mip" : state.rendering;
       view.show(`${base}/${path}?${query({
-        azimuth: Math.round(state.azimuth), elevation: Math.round(state.elevation), zoom: state.zoom.toFixed(2), viewport: size(view), draft: dragging ? "true" : undefined,
+        azimuth: Math.round(state.azimuth), elevation: Math.round(state.elevation), zoom: state.zoom.toFixed(2), viewport: size(view),
+        draft: dragging || state.cine ? "true" : undefined, clip: state.clip, pan: state.pan[0] || state.pan[1] ? state.pan.map((v) => v.toFixed(1)).join(",") : undefined,
         preset: state.rendering === "vr" ? state.preset : undefined, window: state.rendering === "mip" ? state.window : undefined,
       })}`);
     }
@@ -281,6 +288,35 @@ function button(id: string, label: string, run: () => void, title = label): HTML
   return item;
 }
 
+/** Clipping boxes that keep one half of the volume, named by the patient side each voxel axis runs towards. */
+function clipChoices(): [string, string][] {
+  const names: Record<string, [string, string]> = { x: ["right", "left"], y: ["front", "back"], z: ["feet", "head"] };
+  const choices: [string, string][] = [["", "none"]];
+  for (let axis = 0; axis < 3; axis += 1) {
+    const direction = [0, 1, 2].map((row) => info.affine[row]![axis]!);
+    const along = direction.map(Math.abs).indexOf(Math.max(...direction.map(Math.abs)));
+    const [low, high] = names["xyz"[along]!]!;
+    const [first, second] = direction[along]! >= 0 ? [low, high] : [high, low];
+    const box = (from: number, to: number) => [0, 1, 2].flatMap((a) => (a === axis ? [from, to] : [0, 1])).join(",");
+    choices.push([box(0, 0.5), `${first} half`], [box(0.5, 1), `${second} half`]);
+  }
+  return choices;
+}
+
+function toggleCine(button: HTMLButtonElement): void {
+  if (state.cine) {
+    clearInterval(state.cine);
+    state.cine = 0;
+  } else {
+    state.cine = window.setInterval(() => {
+      state.azimuth = (state.azimuth + 6) % 360;
+      refresh();
+    }, 150);
+  }
+  button.setAttribute("aria-pressed", String(Boolean(state.cine)));
+  refresh();
+}
+
 async function buildToolbar(): Promise<void> {
   const [windows, presets] = await Promise.all([
     getJson<{ presets: { id: string; name: string; kind: string }[] }>("window-presets"),
@@ -296,6 +332,8 @@ async function buildToolbar(): Promise<void> {
       item.setAttribute("aria-pressed", String(layout === state.layout));
       return item;
     }));
+  const cineButton: HTMLButtonElement = button("cine", "Cine", () => toggleCine(cineButton), "Turn the 3D view round and round (a rotating MIP with the MIP mode)");
+  cineButton.setAttribute("aria-pressed", "false");
   const slab = el("input", { type: "number", name: "slab", min: "0", max: "200", step: "1", value: "0", "aria-label": "Slab thickness (mm)" });
   slab.addEventListener("change", () => {
     state.slab = Math.max(0, Number(slab.value) || 0);
@@ -320,6 +358,11 @@ async function buildToolbar(): Promise<void> {
       state.preset = value;
       refresh();
     }),
+    select("clip", "Clip", clipChoices(), "", (value) => {
+      state.clip = value;
+      refresh();
+    }),
+    cineButton,
     el("div", { class: "tool-group", role: "group", "aria-label": "Path" },
       button("path-back", "◀", () => { state.at = Math.max(0, state.at - 5); refresh(); }, "Back 5 mm along the path"),
       button("path-forward", "▶", () => { state.at += 5; refresh(); }, "Forward 5 mm along the path"),
@@ -354,7 +397,19 @@ async function start(): Promise<void> {
   bindPlane("axial", info.spacing[2]);
   bindPlane("coronal", info.spacing[1]);
   bindPlane("sagittal", info.spacing[0]);
+  let panning = false;
+  views.rendering.root.addEventListener("pointerdown", (event) => {
+    panning = event.shiftKey;
+  });
   bindDrag(views.rendering, (dx, dy) => {
+    if (panning) {
+      // shift-drag: the picture follows the mouse (mm per screen pixel from the volume's size and the zoom)
+      const box = views.rendering.root.getBoundingClientRect();
+      const diagonal = Math.hypot(...[0, 1, 2].map((axis) => info.bounds.max[axis]! - info.bounds.min[axis]!));
+      const perPixel = diagonal / state.zoom / Math.max(box.width, box.height, 1);
+      state.pan = [state.pan[0] + dx * perPixel, state.pan[1] - dy * perPixel];
+      return;
+    }
     state.azimuth += dx * 0.5;
     state.elevation = Math.max(-89, Math.min(89, state.elevation - dy * 0.5));
   });
