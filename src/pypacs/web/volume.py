@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from PIL import Image
 
 from pypacs.imaging.render import Viewport, encode_picture, fit
-from pypacs.imaging.voi import FULL_RANGE, Window, apply_window, default_window
+from pypacs.imaging.voi import Window, WindowRequest, apply_window, default_window
 from pypacs.volume.model import Volume
 from pypacs.volume.reslice import Plane, sample, slab
 from pypacs.web.rendered import picture_type, render_options
@@ -40,17 +40,21 @@ def square_pixels(display: np.ndarray, plane: Plane, viewport: Viewport | None) 
     return np.asarray(Image.fromarray(display).resize(size, Image.Resampling.BILINEAR))
 
 
+def grey(values: np.ndarray, window: WindowRequest, volume: Volume) -> tuple[np.ndarray, Window]:
+    """Modality values as 8-bit grey in the request's window, else the series' own, else (and for full range)
+    their range; and the window used."""
+    if window is None and volume.window is not None:
+        window = Window(volume.window[0], max(volume.window[1], 1.0))
+    chosen = window if isinstance(window, Window) else default_window(values)
+    return (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8), chosen
+
+
 def plane_picture(request: Request, volume: Volume, plane: Plane, values: np.ndarray) -> Response:
     """Windowed (the request's window, else the series' own, else the values' range), square pixels, fitted to
     the viewport, encoded; with the plane's place in patient space in a header."""
     media_type = picture_type(request)
     window, viewport, quality = render_options(request, None)
-    if window is None and volume.window is not None:
-        window = Window(volume.window[0], max(volume.window[1], 1.0))
-    chosen = window if isinstance(window, Window) else default_window(values)
-    if window == FULL_RANGE:
-        chosen = default_window(values)
-    display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    display, chosen = grey(values, window, volume)
     display = square_pixels(display, plane, viewport)
     corner = plane.origin - 0.5 * plane.column_spacing * plane.right - 0.5 * plane.row_spacing * plane.down
     place: dict[str, Any] = {
@@ -105,11 +109,8 @@ def windowed_display(request: Request, volume: Volume, values: np.ndarray) -> tu
     """Modality values as 8-bit grey in the request's window (else the series' own, else their range), fitted to
     the viewport; and the window."""
     window, viewport, _ = render_options(request, None)
-    if window is None and volume.window is not None:
-        window = Window(volume.window[0], max(volume.window[1], 1.0))
-    chosen = window if isinstance(window, Window) else default_window(values)
-    display = fit((apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8), viewport)
-    return display, chosen
+    display, chosen = grey(values, window, volume)
+    return fit(display, viewport), chosen
 
 
 def windowed(request: Request, volume: Volume, values: np.ndarray) -> tuple[bytes, str, Window]:

@@ -14,7 +14,6 @@ from PIL import Image
 
 from pypacs.archive.errors import InvalidQuery
 from pypacs.imaging.render import Viewport, encode_picture
-from pypacs.imaging.voi import Window, apply_window, default_window
 from pypacs.volume.cpr import resample_path
 from pypacs.volume.endoscopy import eye, eye_on_path, fly
 from pypacs.volume.model import NotAVolume, Volume
@@ -22,7 +21,7 @@ from pypacs.volume.raycast import Camera, RenderMode, TransferFunction, camera_a
 from pypacs.volume.reslice import slab
 from pypacs.volume.surface import Surface, stl_bytes
 from pypacs.web.rendered import picture_type, render_options
-from pypacs.web.volume import plane_picture
+from pypacs.web.volume import grey, plane_picture
 from pypacs.web.volume_parameters import (
     camera_request,
     clip_box,
@@ -76,11 +75,7 @@ def rendered_picture(request: Request, volume: Volume, mode: RenderMode, transfe
     step = min(volume.spacing) * (DRAFT_STEP if draft else 1)
     picture = cast(volume, camera, mode, transfer, threshold, step, clip_box(request))
     if mode == "mip":
-        values = np.nan_to_num(picture, nan=volume.fill)
-        if window is None and volume.window is not None:
-            window = Window(volume.window[0], max(volume.window[1], 1.0))
-        chosen = window if isinstance(window, Window) else default_window(values)
-        display = (apply_window(values, chosen) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+        display, _ = grey(np.nan_to_num(picture, nan=volume.fill), window, volume)
     else:
         display = (np.clip(picture, 0, 1) * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     if draft:
